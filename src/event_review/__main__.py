@@ -1,0 +1,3 @@
+from event_review.cli import main
+
+main()

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from event_review.central.assignment import repository
+from event_review.central.assignment.schemas import Batch
+from event_review.central.audit import repository as audit
+from event_review.central.auth.principal import Principal
+from event_review.central.db.models import Event, EventStatus
+from event_review.central.events import access
+from event_review.central.events.schemas import EventOut
+from event_review.runtime.errors import Conflict, Forbidden
+
+
+def _batch(held: list[Event]) -> Batch:
+    leases = [e.lease_expires_at for e in held if e.lease_expires_at is not None]
+    return Batch(
+        lease_expires_at=min(leases) if leases else None,
+        events=[EventOut.model_validate(e) for e in held],
+    )
+
+
+async def next_batch(
+    session: AsyncSession, principal: Principal, size: int, lease: timedelta
+) -> Batch:
+    """Claim up to `size` events of the caller's regions, or return what it already holds."""
+    await repository.lock_claimant(session, principal.user_id)
+    held = list(await repository.held_by(session, principal.user_id))
+    if held:
+        return _batch(held)
+    claimed = await repository.claim(
+        session, principal.user_id, principal.region_codes, size, lease
+    )
+    await audit.record_many(
+        session,
+        actor_type="user",
+        actor=principal.actor,
+        action="event.assigned",
+        event_ids=claimed,
+    )
+    return _batch(list(await repository.load(session, claimed)))
+
+
+async def held(session: AsyncSession, principal: Principal) -> Batch:
+    return _batch(list(await repository.held_by(session, principal.user_id)))
+
+
+async def release(session: AsyncSession, principal: Principal, event_id: uuid.UUID) -> None:
+    """The holder gives an event back to the queue, e.g. to skip it."""
+    event = await access.get_in_scope_for_update(session, principal, event_id)
+    if not _assigned_to(principal, event):
+        if event.status == EventStatus.ASSIGNED:
+            raise Forbidden("another reviewer holds this event", code="not_holder")
+        raise Conflict(
+            f"the event is {event.status}, not held by you; nothing to release",
+            code="not_assigned",
+        )
+    await repository.release(session, event_id)
+    await audit.record(
+        session,
+        actor_type="user",
+        actor=principal.actor,
+        action="event.released",
+        event_id=event_id,
+    )
+
+
+def _assigned_to(principal: Principal, event: Event) -> bool:
+    # Held, even if the lease ran out and the re-queue has not run yet.
+    return event.status == EventStatus.ASSIGNED and event.assigned_user_id == principal.user_id

@@ -1,0 +1,65 @@
+"""Authentication and authorisation for routes: one place decides who may call what."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from event_review.central.auth import service
+from event_review.central.auth.principal import Principal
+from event_review.central.db.models import Role
+from event_review.central.db.session import DbSession
+from event_review.runtime.errors import Forbidden, Unauthorized
+from event_review.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login")
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized(
+            "missing bearer token: send 'Authorization: Bearer <token>'", code="missing_token"
+        )
+    return credentials.credentials
+
+
+async def current_principal(
+    session: DbSession, settings: AppSettings, credentials: BearerCredentials
+) -> Principal:
+    return await service.authenticate(session, settings, bearer_token(credentials))
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise Forbidden(f"this needs one of the roles: {allowed}", code="role_required")
+        return principal
+
+    return check
+
+
+async def require_service_token(settings: AppSettings, credentials: BearerCredentials) -> None:
+    """Internal callers (the re-queue CronJob) present the shared service token."""
+    presented = bearer_token(credentials)
+    if not hmac.compare_digest(presented.encode(), settings.effective_service_token.encode()):
+        raise Unauthorized("the service token is not valid", code="invalid_service_token")
+
+
+ServiceCaller = Depends(require_service_token)

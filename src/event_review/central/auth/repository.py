@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from event_review.central.db.models import Team, TeamRegion, User, UserSession
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    user_id: uuid.UUID
+    username: str
+    role: str
+    is_active: bool
+    team_id: int | None
+    team_name: str | None
+    region_codes: list[str]
+    session_id: uuid.UUID
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+async def get_user_by_username(session: AsyncSession, username: str) -> User | None:
+    return await session.scalar(select(User).where(User.username == username))
+
+
+async def create_session(
+    session: AsyncSession, user_id: uuid.UUID, expires_at: datetime
+) -> UserSession:
+    row = UserSession(user_id=user_id, expires_at=expires_at)
+    session.add(row)
+    await session.flush()
+    await session.refresh(row, ["session_id", "created_at"])
+    return row
+
+
+async def load_session(session: AsyncSession, session_id: uuid.UUID) -> SessionRow | None:
+    """The session, its user and the user's team regions, in one round trip."""
+    regions = (
+        select(func.coalesce(func.array_agg(TeamRegion.region_code), []))
+        .where(TeamRegion.team_id == User.team_id)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            User.user_id,
+            User.username,
+            User.role,
+            User.is_active,
+            User.team_id,
+            Team.name,
+            regions,
+            UserSession.session_id,
+            UserSession.expires_at,
+            UserSession.revoked_at,
+        )
+        .join(User, User.user_id == UserSession.user_id)
+        .outerjoin(Team, Team.team_id == User.team_id)
+        .where(UserSession.session_id == session_id)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        return None
+    return SessionRow(*row)
+
+
+async def revoke_session(session: AsyncSession, session_id: uuid.UUID) -> None:
+    await session.execute(
+        update(UserSession)
+        .where(UserSession.session_id == session_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )

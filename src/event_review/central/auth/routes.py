@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from event_review.central.auth import service
+from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
+from event_review.central.auth.schemas import LoginRequest, Me, TokenResponse
+from event_review.central.db.session import DbSession
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post("/login", response_model=TokenResponse)
+async def login(body: LoginRequest, session: DbSession, settings: AppSettings) -> TokenResponse:
+    return await service.login(session, settings, body.username, body.password)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(principal: CurrentPrincipal, session: DbSession) -> None:
+    await service.logout(session, principal)
+
+
+@router.get("/me", response_model=Me)
+async def me(principal: CurrentPrincipal) -> Me:
+    return Me(
+        user_id=principal.user_id,
+        username=principal.username,
+        role=principal.role,
+        team=principal.team_name,
+        regions=sorted(principal.region_codes),
+        session_expires_at=principal.session_expires_at,
+    )

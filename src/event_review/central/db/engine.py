@@ -1,0 +1,59 @@
+"""Engines and session factories, built by a target's lifespan, never at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from event_review.runtime.postgres import ServerLocation
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine | None
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(
+        cls, location: ServerLocation, *, application_name: str, pool_size: int = 10
+    ) -> Database:
+        engine = create_async_engine(
+            location.url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            # pg_stat_activity then tells which target holds which connection.
+            connect_args={"server_settings": {"application_name": application_name}},
+        )
+        return cls(engine=engine, sessionmaker=make_sessionmaker(engine))
+
+    @classmethod
+    def on_connection(cls, connection: AsyncConnection) -> Database:
+        """Sessions that share one connection's open transaction (used by tests).
+
+        Each session's commit becomes a savepoint release, so the caller can roll
+        everything back at the end.
+        """
+        return cls(
+            engine=None,
+            sessionmaker=async_sessionmaker(
+                bind=connection,
+                expire_on_commit=False,
+                join_transaction_mode="create_savepoint",
+            ),
+        )
+
+    async def dispose(self) -> None:
+        if self.engine is not None:
+            await self.engine.dispose()
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

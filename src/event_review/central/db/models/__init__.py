@@ -1,0 +1,26 @@
+"""One module per table; importing this package registers them all on Base.metadata."""
+
+from event_review.central.db.models.audit import AuditEntry
+from event_review.central.db.models.event import Event, EventStatus, ReviewDecision
+from event_review.central.db.models.outbox import OutboxStatus, WritebackOutbox
+from event_review.central.db.models.region import IngestKey, Region, RetentionPolicy
+from event_review.central.db.models.session import UserSession
+from event_review.central.db.models.team import Team, TeamRegion
+from event_review.central.db.models.user import Role, User
+
+__all__ = [
+    "AuditEntry",
+    "Event",
+    "EventStatus",
+    "IngestKey",
+    "OutboxStatus",
+    "Region",
+    "RetentionPolicy",
+    "ReviewDecision",
+    "Role",
+    "Team",
+    "TeamRegion",
+    "User",
+    "UserSession",
+    "WritebackOutbox",
+]

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from event_review.central.db.base import Base
+
+
+class EventStatus(StrEnum):
+    PENDING = "pending"
+    ASSIGNED = "assigned"
+    SUBMITTED = "submitted"  # reviewed, awaiting write-back to the region
+    COMPLETED = "completed"
+
+
+class ReviewDecision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class Event(Base):
+    """Central metadata of one regional event. Never holds the regional payload."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("region_code", "external_event_id"),
+        CheckConstraint(
+            "status IN ('pending', 'assigned', 'submitted', 'completed')", name="status"
+        ),
+        CheckConstraint("priority BETWEEN 0 AND 100", name="priority_range"),
+        CheckConstraint("review_rating BETWEEN 1 AND 5", name="rating_range"),
+        CheckConstraint("review_decision IN ('approve', 'reject')", name="review_decision"),
+        CheckConstraint(
+            "(status = 'assigned') = "
+            "(assigned_user_id IS NOT NULL AND lease_expires_at IS NOT NULL)",
+            name="assignment_consistent",
+        ),
+        # The claim walks this index once per region, already in claim order,
+        # so a claim costs the same with 2 million pending rows as with 20.
+        Index(
+            "ix_events_pending_claim",
+            "region_code",
+            text("priority DESC"),
+            "created_at",
+            "event_id",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_events_assigned_user",
+            "assigned_user_id",
+            "lease_expires_at",
+            postgresql_where=text("status = 'assigned'"),
+        ),
+        Index(
+            "ix_events_assigned_lease",
+            "lease_expires_at",
+            postgresql_where=text("status = 'assigned'"),
+        ),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
+    external_event_id: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code", ondelete="RESTRICT"))
+    event_type: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    device_id: Mapped[str | None] = mapped_column(String(128))
+    priority: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'pending'"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    assigned_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.user_id", ondelete="SET NULL")
+    )
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.user_id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_decision: Mapped[str | None] = mapped_column(String(16))
+    review_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from event_review.central.db.models import EventStatus, ReviewDecision
+
+
+class EventOut(BaseModel):
+    """An event's central metadata and review state. The payload is fetched separately."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    event_id: uuid.UUID
+    external_event_id: str
+    region_code: str
+    event_type: str
+    occurred_at: datetime
+    device_id: str | None
+    priority: int
+    summary: dict[str, Any]
+    status: EventStatus
+    created_at: datetime
+    assigned_user_id: uuid.UUID | None
+    assigned_at: datetime | None
+    lease_expires_at: datetime | None
+    review_user_id: uuid.UUID | None
+    reviewed_at: datetime | None
+    review_decision: ReviewDecision | None
+    review_rating: int | None
+    review_comment: str | None
+    completed_at: datetime | None

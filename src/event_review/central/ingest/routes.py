@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from event_review.central.auth.dependencies import BearerCredentials, bearer_token
+from event_review.central.db.session import DbSession
+from event_review.central.ingest import service
+from event_review.contracts.errors import ErrorBody
+from event_review.contracts.ingest import BatchIngestResult, EventBatch, EventMetadata, IngestResult
+
+router = APIRouter(
+    prefix="/api/v1/internal-ingest",
+    tags=["ingest"],
+    responses={
+        401: {"model": ErrorBody, "description": "Missing or unknown ingest key"},
+        403: {"model": ErrorBody, "description": "Event of another region than the key's"},
+        422: {"model": ErrorBody, "description": "Invalid body; nothing was stored"},
+    },
+)
+
+
+async def ingest_region(session: DbSession, credentials: BearerCredentials) -> str:
+    return await service.authenticate_region(session, bearer_token(credentials))
+
+
+CallerRegion = Annotated[str, Depends(ingest_region)]
+
+
+@router.post(
+    "/event",
+    response_model=IngestResult,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": IngestResult, "description": "Already known; nothing changed"}},
+)
+async def ingest_one(
+    body: EventMetadata, region: CallerRegion, session: DbSession, response: Response
+) -> IngestResult:
+    result = (await service.ingest(session, region, [body])).results[0]
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.post("/events", response_model=BatchIngestResult)
+async def ingest_batch(
+    body: EventBatch, region: CallerRegion, session: DbSession
+) -> BatchIngestResult:
+    """Store up to 1,000 events; one invalid item refuses the whole batch."""
+    return await service.ingest(session, region, body.events)

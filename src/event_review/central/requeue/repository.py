@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# A bounded chunk per statement, so no statement holds its row locks for long;
+# SKIP LOCKED lets two re-queue runs (or a re-queue and a claim) share the work
+# instead of waiting on each other. The audit rows are written by the same
+# statement, so a chunk and its trail commit together.
+_REQUEUE_CHUNK = text(
+    """
+    WITH stale AS (
+        SELECT e.event_id, e.assigned_user_id,
+               CASE WHEN e.lease_expires_at <= now() THEN 'lease_expired'
+                    ELSE 'session_ended' END AS reason
+        FROM events AS e
+        WHERE e.status = 'assigned'
+          AND (
+            e.lease_expires_at <= now()
+            OR NOT EXISTS (
+                SELECT 1 FROM sessions AS s
+                WHERE s.user_id = e.assigned_user_id
+                  AND s.revoked_at IS NULL
+                  AND s.expires_at > now()
+            )
+          )
+        LIMIT :chunk
+        FOR UPDATE OF e SKIP LOCKED
+    ),
+    requeued AS (
+        UPDATE events AS e
+        SET status = 'pending', assigned_user_id = NULL, assigned_at = NULL,
+            lease_expires_at = NULL
+        FROM stale
+        WHERE e.event_id = stale.event_id
+        RETURNING e.event_id
+    ),
+    audited AS (
+        INSERT INTO audit_log (actor_type, actor, action, event_id, details)
+        SELECT 'service', :actor, 'event.requeued', stale.event_id,
+               jsonb_build_object('reason', stale.reason,
+                                  'previous_holder', stale.assigned_user_id)
+        FROM stale
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM requeued) AS requeued, (SELECT count(*) FROM audited) AS audited
+    """
+)
+
+
+async def requeue_chunk(session: AsyncSession, chunk: int, actor: str) -> int:
+    result = await session.execute(_REQUEUE_CHUNK, {"chunk": chunk, "actor": actor})
+    requeued, _ = result.one()
+    return int(requeued)

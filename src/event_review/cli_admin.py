@@ -1,0 +1,134 @@
+"""Administration commands: what an operator runs first (regions, teams, users)."""
+
+from __future__ import annotations
+
+import typer
+
+from event_review.central.admin import service
+from event_review.central.db.models import Role
+from event_review.cli_support import (
+    JsonOption,
+    emit,
+    friendly_errors,
+    in_transaction,
+    load_settings,
+    read_password,
+)
+
+OPERATOR = "cli"
+
+regions_app = typer.Typer(help="Regions: where events come from and where their payloads stay.")
+teams_app = typer.Typer(help="Teams and the regions whose events they review.")
+users_app = typer.Typer(help="Users: reviewers, leads and admins.")
+
+
+@regions_app.command("add")
+def regions_add(
+    code: str = typer.Argument(..., help="Region code, e.g. eu, us, apac (stored lowercase)."),
+    api_url: str = typer.Option(
+        ..., "--api-url", help="Base URL of the region's API (payload fetch and review update)."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Register a region and print its ingest key ONCE (only a hash is stored)."""
+    settings = load_settings()
+    with friendly_errors(as_json):
+        created = in_transaction(
+            settings,
+            lambda s: service.add_region(s, code, api_url, actor=OPERATOR),
+            app_name="admin",
+        )
+    emit(
+        created,
+        as_json=as_json,
+        text=(
+            f"region {created.code} registered ({created.api_url})\n"
+            f"ingest key (shown once; give it to the {created.code} forwarder):\n"
+            f"{created.ingest_key}"
+        ),
+    )
+
+
+@regions_app.command("list")
+def regions_list(as_json: bool = JsonOption) -> None:
+    """List the registered regions."""
+    settings = load_settings()
+    with friendly_errors(as_json):
+        regions = in_transaction(settings, service.list_regions, app_name="admin")
+    lines = [f"{'CODE':<16} {'RETENTION':<20} API URL"] + [
+        f"{r.code:<16} {r.retention_policy:<20} {r.api_url}" for r in regions
+    ]
+    emit(list(regions), as_json=as_json, text="\n".join(lines))
+
+
+@teams_app.command("add")
+def teams_add(
+    name: str = typer.Argument(..., help="Team name."),
+    regions: str = typer.Option(
+        "", "--regions", help="Comma-separated region codes the team reviews, e.g. us,eu."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create a team mapped to the regions whose events it reviews."""
+    settings = load_settings()
+    codes = [c for c in regions.split(",") if c.strip()]
+    with friendly_errors(as_json):
+        team = in_transaction(
+            settings, lambda s: service.add_team(s, name, codes, actor=OPERATOR), app_name="admin"
+        )
+    emit(
+        team,
+        as_json=as_json,
+        text=f"team {team.name} created, reviewing: {', '.join(team.regions) or '(no regions)'}",
+    )
+
+
+@teams_app.command("list")
+def teams_list(as_json: bool = JsonOption) -> None:
+    """List teams and their regions."""
+    settings = load_settings()
+    with friendly_errors(as_json):
+        teams = in_transaction(settings, service.list_teams, app_name="admin")
+    lines = [f"{'TEAM':<24} REGIONS"] + [f"{t.name:<24} {','.join(t.regions)}" for t in teams]
+    emit(list(teams), as_json=as_json, text="\n".join(lines))
+
+
+@users_app.command("add")
+def users_add(
+    username: str = typer.Argument(..., help="Login name (stored lowercase)."),
+    role: Role = typer.Option(Role.REVIEWER, "--role", help="reviewer, lead or admin."),
+    team: str | None = typer.Option(
+        None, "--team", help="Team name; required for reviewers and leads."
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of stdin."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create a user. The password is read from stdin (or prompted), never from arguments."""
+    settings = load_settings()
+    password = read_password(password_stdin)
+    with friendly_errors(as_json):
+        user = in_transaction(
+            settings,
+            lambda s: service.add_user(s, username, password, role, team, actor=OPERATOR),
+            app_name="admin",
+        )
+    emit(
+        user,
+        as_json=as_json,
+        text=f"user {user.username} created ({user.role.value}, team {user.team or '-'})",
+    )
+
+
+@users_app.command("list")
+def users_list(as_json: bool = JsonOption) -> None:
+    """List users with their role and team."""
+    settings = load_settings()
+    with friendly_errors(as_json):
+        users = in_transaction(settings, service.list_users, app_name="admin")
+    lines = [f"{'USERNAME':<24} {'ROLE':<9} {'TEAM':<24} ACTIVE"] + [
+        f"{u.username:<24} {u.role.value:<9} {u.team or '-':<24} {'yes' if u.is_active else 'no'}"
+        for u in users
+    ]
+    emit(list(users), as_json=as_json, text="\n".join(lines))

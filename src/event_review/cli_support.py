@@ -1,0 +1,108 @@
+"""What every command shares: settings, the database, and how results and errors print."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from event_review.central.db.engine import Database
+from event_review.central.db.migrate import SchemaNotReadyError, ensure_at_head
+from event_review.runtime.errors import ApiError
+from event_review.runtime.logging import configure_logging
+from event_review.runtime.postgres import DatabaseConfigError, ServerLocation, resolve_central
+from event_review.settings import InsecureSettingsError, Settings
+
+T = TypeVar("T")
+
+JsonOption = typer.Option(False, "--json", help="Print one JSON object instead of text.")
+
+
+def load_settings() -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        fail(f"invalid settings: {exc}")
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def fail(
+    message: str, *, as_json: bool = False, code: str = "error", exit_code: int = 1
+) -> NoReturn:
+    if as_json:
+        typer.echo(json.dumps({"error": {"code": code, "message": message}}))
+    else:
+        typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(exit_code)
+
+
+@contextmanager
+def friendly_errors(as_json: bool = False) -> Iterator[None]:
+    """Turn expected failures into one clear line and a non-zero exit, not a traceback."""
+    try:
+        yield
+    except ApiError as exc:
+        fail(exc.message, as_json=as_json, code=exc.code)
+    except (SchemaNotReadyError, DatabaseConfigError, InsecureSettingsError) as exc:
+        fail(str(exc), as_json=as_json, code=type(exc).__name__)
+    except OSError as exc:
+        fail(f"cannot reach the database: {exc}", as_json=as_json, code="database_unreachable")
+
+
+def central_location(settings: Settings) -> ServerLocation:
+    return resolve_central(settings.database_url, settings.data_dir)
+
+
+def in_transaction(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], *, app_name: str
+) -> T:
+    """Run `work` in one committed transaction on a migrated central database."""
+
+    location = central_location(settings)
+
+    async def run() -> T:
+        database = Database.connect(
+            location, application_name=f"event-review-{app_name}", pool_size=1
+        )
+        try:
+            async with database.sessionmaker() as session:
+                await ensure_at_head(await session.connection())
+                result = await work(session)
+                await session.commit()  # closing without commit rolls back on error
+                return result
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def emit(result: BaseModel | list[BaseModel], *, as_json: bool, text: str) -> None:
+    if as_json:
+        if isinstance(result, list):
+            payload: Any = {"items": [r.model_dump(mode="json") for r in result]}
+        else:
+            payload = result.model_dump(mode="json")
+        typer.echo(json.dumps(payload))
+    else:
+        typer.echo(text)
+
+
+def read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            fail("--password-stdin given but standard input was empty")
+        return password
+    if sys.stdin.isatty():
+        prompted: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return prompted
+    fail('no password: pipe it with --password-stdin (e.g. `printf %s "$PW" | ...`)')

@@ -1,0 +1,67 @@
+"""What a regional forwarder sends to the central ingestor: metadata, never payloads."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+MAX_SUMMARY_BYTES = 4 * 1024
+MAX_BATCH_SIZE = 1_000
+
+RegionCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9-]{1,15}$"),
+]
+ExternalEventId = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
+]
+
+
+class EventMetadata(BaseModel):
+    """One event's metadata. Unknown fields are refused, so a payload cannot ride along."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    external_event_id: ExternalEventId
+    region_code: RegionCode
+    event_type: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    ]
+    occurred_at: AwareDatetime
+    device_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    priority: int = Field(default=0, ge=0, le=100)
+    summary: dict[str, Any] = Field(
+        default_factory=dict,
+        description=f"A small JSON object, at most {MAX_SUMMARY_BYTES} bytes serialised.",
+    )
+
+    @field_validator("summary")
+    @classmethod
+    def _summary_is_small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > MAX_SUMMARY_BYTES:
+            raise ValueError(
+                f"summary is {size} bytes serialised; the limit is {MAX_SUMMARY_BYTES}"
+            )
+        return value
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[EventMetadata] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+
+
+class IngestResult(BaseModel):
+    external_event_id: str
+    event_id: uuid.UUID
+    created: bool
+
+
+class BatchIngestResult(BaseModel):
+    created: int
+    existing: int
+    results: list[IngestResult]

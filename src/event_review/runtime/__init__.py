@@ -1,0 +1,1 @@
+"""Process plumbing shared by every target: PostgreSQL location and logging."""

