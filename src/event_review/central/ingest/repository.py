@@ -46,7 +46,7 @@ async def insert_new(
         .returning(Event.external_event_id, Event.event_id)
     )
     result = await session.execute(stmt)
-    return dict(result.tuples().all())
+    return {row.external_event_id: row.event_id for row in result}
 
 
 async def existing_ids(
@@ -59,4 +59,4 @@ async def existing_ids(
             Event.region_code == region_code, Event.external_event_id.in_(external_ids)
         )
     )
-    return dict(result.tuples().all())
+    return {row.external_event_id: row.event_id for row in result}

@@ -1,0 +1,110 @@
+"""Build regions, teams, users and events for tests through the real services."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from event_review.central.admin import service as admin
+from event_review.central.db.models import Role
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+@dataclass
+class RegionHandle:
+    code: str
+    ingest_key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.ingest_key}"}
+
+
+@dataclass
+class UserHandle:
+    username: str
+    user_id: uuid.UUID
+    token: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def event_body(region: str, **overrides: Any) -> dict[str, Any]:
+    n = next(_counter)
+    body: dict[str, Any] = {
+        "external_event_id": f"ext-{n}-{uuid.uuid4().hex[:6]}",
+        "region_code": region,
+        "event_type": "harsh_braking",
+        "occurred_at": (datetime.now(UTC) - timedelta(minutes=n % 60)).isoformat(),
+        "device_id": f"dev-{n % 17}",
+        "priority": 0,
+        "summary": {"speed_kmh": 40 + n % 50},
+    }
+    body.update(overrides)
+    return body
+
+
+@dataclass
+class Factory:
+    session: AsyncSession
+    client: httpx.AsyncClient
+    regions: dict[str, RegionHandle] = field(default_factory=dict)
+
+    async def region(self, code: str) -> RegionHandle:
+        if code not in self.regions:
+            created = await admin.add_region(
+                self.session, code, f"http://127.0.0.1:9/{code}", actor="test"
+            )
+            await self.session.commit()
+            self.regions[code] = RegionHandle(code, created.ingest_key)
+        return self.regions[code]
+
+    async def team(self, name: str, regions: list[str]) -> str:
+        for code in regions:
+            await self.region(code)
+        await admin.add_team(self.session, name, regions, actor="test")
+        await self.session.commit()
+        return name
+
+    async def user(
+        self, team: str | None, role: Role = Role.REVIEWER, *, login: bool = True
+    ) -> UserHandle:
+        username = f"user{next(_counter)}"
+        created = await admin.add_user(self.session, username, PASSWORD, role, team, actor="test")
+        await self.session.commit()
+        handle = UserHandle(username, created.user_id)
+        if login:
+            handle.token = await self.login(username)
+        return handle
+
+    async def login(self, username: str, password: str = PASSWORD) -> str:
+        response = await self.client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+    async def reviewer(self, regions: list[str], role: Role = Role.REVIEWER) -> UserHandle:
+        team = await self.team(f"team{next(_counter)}", regions)
+        return await self.user(team, role)
+
+    async def ingest(self, region: str, count: int = 1, **overrides: Any) -> list[str]:
+        """Ingest `count` events; returns their central event ids in ingest order."""
+        handle = await self.region(region)
+        bodies = [event_body(region, **overrides) for _ in range(count)]
+        response = await self.client.post(
+            "/api/v1/internal-ingest/events", json={"events": bodies}, headers=handle.headers
+        )
+        assert response.status_code == 200, response.text
+        return [r["event_id"] for r in response.json()["results"]]
