@@ -146,5 +146,5 @@ async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.
 
 
 @pytest.fixture
-def factory(session: AsyncSession, client: httpx.AsyncClient) -> Factory:
-    return Factory(session, client)
+def factory(session: AsyncSession, client: httpx.AsyncClient, settings: Settings) -> Factory:
+    return Factory(session, client, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import uuid
 from dataclasses import dataclass, field
@@ -11,8 +12,13 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from event_review.central.admin import repository as admin_repository
 from event_review.central.admin import service as admin
+from event_review.central.auth import repository as auth_repository
+from event_review.central.auth.passwords import hash_password
+from event_review.central.auth.tokens import issue_token
 from event_review.central.db.models import Role
+from event_review.settings import Settings
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
@@ -54,10 +60,16 @@ def event_body(region: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
 @dataclass
 class Factory:
     session: AsyncSession
     client: httpx.AsyncClient
+    settings: Settings
     regions: dict[str, RegionHandle] = field(default_factory=dict)
 
     async def region(self, code: str) -> RegionHandle:
@@ -79,12 +91,33 @@ class Factory:
     async def user(
         self, team: str | None, role: Role = Role.REVIEWER, *, login: bool = True
     ) -> UserHandle:
+        """A user with PASSWORD and, by default, a session token.
+
+        Argon2 costs ~0.2 s per hash or check by design, so users share one
+        hash and sessions are opened directly; the login route has its own tests.
+        """
         username = f"user{next(_counter)}"
-        created = await admin.add_user(self.session, username, PASSWORD, role, team, actor="test")
-        await self.session.commit()
-        handle = UserHandle(username, created.user_id)
+        team_id = None
+        if team is not None:
+            found = await admin_repository.get_team(self.session, team)
+            assert found is not None
+            team_id = found.team_id
+        user = await admin_repository.add_user(
+            self.session, username, _password_hash(), role, team_id
+        )
+        handle = UserHandle(username, user.user_id)
         if login:
-            handle.token = await self.login(username)
+            now = datetime.now(UTC)
+            expires_at = now + self.settings.access_token_lifetime
+            row = await auth_repository.create_session(self.session, user.user_id, expires_at)
+            handle.token = issue_token(
+                self.settings.effective_jwt_secret,
+                user_id=user.user_id,
+                session_id=row.session_id,
+                issued_at=now,
+                expires_at=expires_at,
+            )
+        await self.session.commit()
         return handle
 
     async def login(self, username: str, password: str = PASSWORD) -> str:

@@ -15,7 +15,7 @@ from event_review.central.db.models import Event, EventStatus
 # region's slice of ix_events_pending_claim in order, then merging at most
 # `size` rows per region, costs the same at 2 million pending rows as at 20.
 # SKIP LOCKED inside each scan lets concurrent claimers walk past each other.
-_CLAIM = text(
+CLAIM_SQL = text(
     """
     WITH candidates AS (
         SELECT c.event_id
@@ -73,7 +73,7 @@ async def claim(
     if not regions or size < 1:
         return []
     result = await session.execute(
-        _CLAIM,
+        CLAIM_SQL,
         {"regions": sorted(regions), "size": size, "user_id": user_id, "lease": lease},
     )
     return [row[0] for row in result]

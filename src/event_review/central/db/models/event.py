@@ -14,7 +14,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -86,7 +85,11 @@ class Event(Base):
     priority: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     summary: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     status: Mapped[str] = mapped_column(String(16), server_default=text("'pending'"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # clock_timestamp, not now(): rows of one ingest batch keep their order,
+    # which "oldest first" relies on.
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
     assigned_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.user_id", ondelete="SET NULL")
     )

@@ -1,0 +1,41 @@
+# Two entry points for a fresh clone: `make up` and `make test`. Both create
+# .venv and install the project from pyproject.toml on first use (and again
+# whenever pyproject.toml changes).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install up test lint fmt clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the central platform on http://127.0.0.1:8000 (development mode, embedded PostgreSQL).
+up: $(STAMP)
+	EVENT_REVIEW_ENVIRONMENT=development $(BIN)/event-review migrate
+	EVENT_REVIEW_ENVIRONMENT=development $(BIN)/event-review serve all --port $${PORT:-8000}
+
+## Lint, type-check, check the import boundary, then run every test.
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache test-output

@@ -1,0 +1,189 @@
+"""Many reviewers claiming at once, on separate connections, against committed data."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from event_review.central.admin import repository as admin_repository
+from event_review.central.admin import service as admin
+from event_review.central.assignment import service as assignment
+from event_review.central.assignment.repository import CLAIM_SQL
+from event_review.central.auth.principal import Principal
+from event_review.central.db.engine import Database
+from event_review.central.db.models import AuditEntry, Event, ReviewDecision, Role
+from event_review.central.reviews import service as reviews
+from event_review.central.reviews.schemas import ReviewRequest
+from event_review.runtime.postgres import ServerLocation
+
+REGIONS = ["us", "ca", "apac", "eu"]
+TEAMS = {"us-team": ["us"], "eu-team": ["eu"], "global": REGIONS}
+REVIEWERS = 50
+EVENTS = 5_000
+LEASE = timedelta(minutes=15)
+
+
+@pytest.fixture
+async def loaded(fresh_db: ServerLocation) -> AsyncIterator[tuple[Database, list[Principal]]]:
+    database = Database.connect(fresh_db, application_name="test-claims", pool_size=REVIEWERS)
+    principals: list[Principal] = []
+    async with database.sessionmaker() as session:
+        for code in REGIONS:
+            await admin.add_region(session, code, f"http://127.0.0.1:9/{code}", actor="test")
+        teams = {
+            name: await admin.add_team(session, name, codes, actor="test")
+            for name, codes in TEAMS.items()
+        }
+        names = list(TEAMS)
+        for n in range(REVIEWERS):
+            team = teams[names[n % len(names)]]
+            user = await admin_repository.add_user(
+                session, f"reviewer{n}", "not-a-login", Role.REVIEWER, team.team_id
+            )
+            principals.append(
+                Principal(
+                    user_id=user.user_id,
+                    username=user.username,
+                    role=Role.REVIEWER,
+                    team_id=team.team_id,
+                    team_name=team.name,
+                    region_codes=frozenset(team.regions),
+                    session_id=uuid.uuid4(),
+                    session_expires_at=datetime.now(UTC) + timedelta(hours=1),
+                )
+            )
+        rng = random.Random(7)
+        await session.execute(
+            text(
+                """
+                INSERT INTO events (external_event_id, region_code, event_type, occurred_at,
+                                    priority)
+                SELECT 'ext-' || n, (CAST(:regions AS text[]))[1 + n % 4], 'lane_departure',
+                       now(), (CAST(:priorities AS int[]))[n]
+                FROM generate_series(1, :count) AS n
+                """
+            ),
+            {
+                "regions": REGIONS,
+                "priorities": [rng.randint(0, 100) for _ in range(EVENTS)],
+                "count": EVENTS,
+            },
+        )
+        await session.commit()
+    yield database, principals
+    await database.dispose()
+
+
+async def test_fifty_reviewers_drain_the_queue_without_double_assignment(
+    loaded: tuple[Database, list[Principal]],
+) -> None:
+    database, principals = loaded
+    claimed: dict[uuid.UUID, list[uuid.UUID]] = {p.user_id: [] for p in principals}
+    unordered_batches: list[list[int]] = []
+
+    async def reviewer(principal: Principal) -> None:
+        while True:
+            async with database.sessionmaker() as session:
+                batch = await assignment.next_batch(session, principal, 10, LEASE)
+                await session.commit()
+            if not batch.events:
+                return
+            priorities = [e.priority for e in batch.events]
+            if priorities != sorted(priorities, reverse=True):
+                unordered_batches.append(priorities)
+            async with database.sessionmaker() as session:
+                for event in batch.events:
+                    assert event.region_code in principal.region_codes
+                    claimed[principal.user_id].append(event.event_id)
+                    review = ReviewRequest(decision=ReviewDecision.APPROVE, rating=4)
+                    await reviews.submit(session, principal, event.event_id, review)
+                await session.commit()
+
+    await asyncio.gather(*(reviewer(p) for p in principals))
+
+    everything = [event_id for ids in claimed.values() for event_id in ids]
+    assert len(everything) == EVENTS
+    assert len(set(everything)) == EVENTS, "an event was handed out twice"
+    assert unordered_batches == []
+    async with database.sessionmaker() as session:
+        by_status = dict(
+            (await session.execute(select(Event.status, func.count()).group_by(Event.status))).all()
+        )
+        assert by_status == {"submitted": EVENTS}
+        assignments = Counter(
+            (
+                await session.scalars(
+                    select(AuditEntry.event_id).where(AuditEntry.action == "event.assigned")
+                )
+            ).all()
+        )
+        assert len(assignments) == EVENTS
+        assert set(assignments.values()) == {1}
+        # Every event was reviewed by someone whose team covers its region.
+        by_user = {p.user_id: p for p in principals}
+        rows = (await session.execute(select(Event.region_code, Event.review_user_id))).all()
+        for region_code, review_user_id in rows:
+            assert region_code in by_user[review_user_id].region_codes
+    # Single-region teams only ever saw their region; all teams got work.
+    assert all(claimed[p.user_id] for p in principals[: len(TEAMS)])
+
+
+async def test_sequential_claims_follow_priority_across_regions(
+    loaded: tuple[Database, list[Principal]],
+) -> None:
+    database, principals = loaded
+    global_reviewer = next(p for p in principals if p.team_name == "global")
+    seen: list[int] = []
+    for _ in range(5):
+        async with database.sessionmaker() as session:
+            batch = await assignment.next_batch(session, global_reviewer, 20, LEASE)
+            for event in batch.events:
+                await reviews.submit(
+                    session,
+                    global_reviewer,
+                    event.event_id,
+                    ReviewRequest(decision=ReviewDecision.REJECT, rating=1),
+                )
+            await session.commit()
+        seen.extend(e.priority for e in batch.events)
+
+    assert len(seen) == 100
+    assert seen == sorted(seen, reverse=True)
+    async with database.sessionmaker() as session:
+        best_left = await session.scalar(
+            select(func.max(Event.priority)).where(Event.status == "pending")
+        )
+    assert best_left is not None
+    assert best_left <= seen[-1]
+
+
+async def test_claim_walks_the_pending_index_per_region(
+    loaded: tuple[Database, list[Principal]],
+) -> None:
+    """The claim must not sort all pending rows: each region is one ordered index scan."""
+    database, principals = loaded
+    global_reviewer = next(p for p in principals if p.team_name == "global")
+    async with database.sessionmaker() as session:
+        await session.execute(text("ANALYZE events"))
+        plan = "\n".join(
+            row[0]
+            for row in await session.execute(
+                text(f"EXPLAIN {CLAIM_SQL.text}"),
+                {
+                    "regions": sorted(global_reviewer.region_codes),
+                    "size": 10,
+                    "user_id": global_reviewer.user_id,
+                    "lease": LEASE,
+                },
+            )
+        )
+        await session.rollback()
+    assert "ix_events_pending_claim" in plan, plan
+    assert "Seq Scan on events" not in plan, plan

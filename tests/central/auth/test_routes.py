@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from event_review.central.auth.tokens import ALGORITHM, AUDIENCE, ISSUER, issue_token
+from event_review.central.db.models import Role, User, UserSession
+from event_review.settings import Settings
+from tests.factories import PASSWORD, Factory
+
+ME = "/api/v1/auth/me"
+LOGIN = "/api/v1/auth/login"
+
+# Every route that needs a user token, with a body it would accept.
+USER_ROUTES = [
+    ("GET", "/api/v1/auth/me", None),
+    ("POST", "/api/v1/auth/logout", None),
+    ("POST", "/api/v1/assignments/next-batch", {"size": 1}),
+    ("GET", "/api/v1/assignments", None),
+    ("GET", f"/api/v1/events/{uuid.uuid4()}", None),
+    ("POST", f"/api/v1/events/{uuid.uuid4()}/release", None),
+    ("POST", f"/api/v1/events/{uuid.uuid4()}/review", {"decision": "approve", "rating": 3}),
+]
+
+
+async def test_login_returns_a_bearer_token_for_a_session(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    user = await factory.reviewer(["eu"])
+
+    response = await client.post(LOGIN, json={"username": user.username, "password": PASSWORD})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    expires_at = datetime.fromisoformat(body["expires_at"])
+    assert expires_at > datetime.now(UTC)
+    me = await client.get(ME, headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200
+    assert me.json()["username"] == user.username
+    assert me.json()["role"] == "reviewer"
+    assert me.json()["regions"] == ["eu"]
+
+
+async def test_usernames_are_case_insensitive_at_login(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    user = await factory.reviewer(["eu"])
+    response = await client.post(
+        LOGIN, json={"username": user.username.upper(), "password": PASSWORD}
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("case", ["wrong_password", "unknown_user", "inactive"])
+async def test_failed_logins_look_alike(
+    client: httpx.AsyncClient, factory: Factory, session: AsyncSession, case: str
+) -> None:
+    user = await factory.reviewer(["eu"])
+    username, password = user.username, PASSWORD
+    if case == "wrong_password":
+        password = "not-the-password"
+    elif case == "unknown_user":
+        username = "nobody-here"
+    else:
+        await session.execute(
+            update(User).where(User.user_id == user.user_id).values(is_active=False)
+        )
+        await session.commit()
+
+    response = await client.post(LOGIN, json={"username": username, "password": password})
+
+    assert response.status_code == 401
+    assert response.json()["error"] == {
+        "code": "invalid_credentials",
+        "message": "wrong username or password",
+    }
+
+
+async def test_login_refuses_unknown_fields(client: httpx.AsyncClient) -> None:
+    response = await client.post(LOGIN, json={"username": "a", "password": "b", "role": "admin"})
+    assert response.status_code == 422
+
+
+async def test_logout_revokes_the_session_at_once(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    user = await factory.reviewer(["eu"])
+    other_login = await factory.login(user.username)
+
+    assert (await client.post("/api/v1/auth/logout", headers=user.headers)).status_code == 204
+
+    response = await client.get(ME, headers=user.headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "session_revoked"
+    # Only that session ended: another login of the same user still works.
+    other = await client.get(ME, headers={"Authorization": f"Bearer {other_login}"})
+    assert other.status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path", "body"), USER_ROUTES)
+async def test_user_routes_need_a_token(
+    client: httpx.AsyncClient, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    response = await client.request(method, path, json=body)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["error"]["code"] == "missing_token"
+
+
+@pytest.mark.parametrize(("method", "path", "body"), USER_ROUTES)
+async def test_user_routes_refuse_a_revoked_token(
+    client: httpx.AsyncClient,
+    factory: Factory,
+    method: str,
+    path: str,
+    body: dict[str, object] | None,
+) -> None:
+    user = await factory.reviewer(["eu"])
+    await client.post("/api/v1/auth/logout", headers=user.headers)
+
+    response = await client.request(method, path, json=body, headers=user.headers)
+
+    assert response.status_code == 401
+
+
+def _forge(secret: str, **claims: object) -> str:
+    now = datetime.now(UTC)
+    base: dict[str, object] = {
+        "sub": str(uuid.uuid4()),
+        "sid": str(uuid.uuid4()),
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(hours=1)).timestamp()),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+    }
+    base.update(claims)
+    return jwt.encode({k: v for k, v in base.items() if v is not None}, secret, ALGORITHM)
+
+
+async def test_bad_tokens_are_refused(
+    client: httpx.AsyncClient, factory: Factory, settings: Settings
+) -> None:
+    user = await factory.reviewer(["eu"])
+    real = jwt.decode(user.token, options={"verify_signature": False})
+    secret = settings.effective_jwt_secret
+    header, payload, signature = user.token.split(".")
+    tampered_payload = jwt.encode({**real, "sub": str(uuid.uuid4())}, "x" * 32).split(".")[1]
+    expired_at = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())
+    cases = {
+        "malformed": "not-a-jwt",
+        "wrong signature": jwt.encode(real, "another-secret-" + "z" * 32, ALGORITHM),
+        "tampered payload": f"{header}.{tampered_payload}.{signature}",
+        "alg none": jwt.encode(real, None, algorithm="none"),  # type: ignore[arg-type]
+        "expired": _forge(secret, sub=real["sub"], sid=real["sid"], exp=expired_at),
+        "wrong audience": _forge(secret, sub=real["sub"], sid=real["sid"], aud="elsewhere"),
+        "wrong issuer": _forge(secret, sub=real["sub"], sid=real["sid"], iss="elsewhere"),
+        "no exp": _forge(secret, sub=real["sub"], sid=real["sid"], exp=None),
+        "unknown session": _forge(secret, sub=real["sub"]),
+        "session of another user": _forge(secret, sid=real["sid"]),
+        "not a uuid": _forge(secret, sub="admin", sid=real["sid"]),
+    }
+    for name, token in cases.items():
+        response = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, name
+        assert response.json()["error"]["code"] == "invalid_token", name
+    assert (await client.get(ME, headers=user.headers)).status_code == 200
+
+
+async def test_expired_session_is_refused_even_with_a_valid_token(
+    client: httpx.AsyncClient, factory: Factory, session: AsyncSession
+) -> None:
+    user = await factory.reviewer(["eu"])
+    await session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.user_id)
+        .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
+    await session.commit()
+
+    response = await client.get(ME, headers=user.headers)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "session_expired"
+
+
+async def test_deactivated_user_is_refused_at_once(
+    client: httpx.AsyncClient, factory: Factory, session: AsyncSession
+) -> None:
+    user = await factory.reviewer(["eu"])
+    await session.execute(update(User).where(User.user_id == user.user_id).values(is_active=False))
+    await session.commit()
+
+    response = await client.get(ME, headers=user.headers)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "account_inactive"
+
+
+async def test_identity_never_comes_from_a_plain_header(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    admin = await factory.user(None, Role.ADMIN)
+    headers = {"X-User": admin.username, "X-User-Id": str(admin.user_id), "X-Role": "admin"}
+    response = await client.get(ME, headers=headers)
+    assert response.status_code == 401
+
+
+async def test_token_signed_with_the_configured_secret_only(settings: Settings) -> None:
+    now = datetime.now(UTC)
+    token = issue_token(
+        settings.effective_jwt_secret,
+        user_id=uuid.uuid4(),
+        session_id=uuid.uuid4(),
+        issued_at=now,
+        expires_at=now + timedelta(minutes=5),
+    )
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, "another-secret-" + "q" * 32, algorithms=["HS256"], audience=AUDIENCE)

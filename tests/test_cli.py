@@ -1,0 +1,264 @@
+"""The real `event-review` command, run as an operator would, against a database of its own."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from argon2 import PasswordHasher
+
+from event_review.central.db.migrate import head_revision
+from event_review.runtime.postgres import ServerLocation
+from tests.cli_helpers import empty_database, run_all, run_cli, run_ok
+
+INGEST_KEY = re.compile(r"erk_[A-Za-z0-9_-]{20,}")
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+async def empty_db(server: ServerLocation) -> AsyncIterator[ServerLocation]:
+    async with empty_database(server) as location:
+        yield location
+
+
+async def fetch(location: ServerLocation, sql: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(location.asyncpg_dsn())
+    try:
+        rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
+        return rows
+    finally:
+        await conn.close()
+
+
+async def test_regions_add_shows_the_key_once_and_stores_only_its_hash(
+    fresh_db: ServerLocation,
+) -> None:
+    text = run_ok(fresh_db, "regions", "add", "eu", "--api-url", "https://eu.example.com")
+    as_json = run_ok(
+        fresh_db, "regions", "add", "US", "--api-url", "https://us.example.com/", "--json"
+    )
+
+    printed = INGEST_KEY.findall(text.stdout)
+    assert len(printed) == 1, text.stdout
+    assert "region eu registered (https://eu.example.com)" in text.stdout
+    created = as_json.json()
+    assert set(created) == {"code", "api_url", "ingest_key"}
+    assert (created["code"], created["api_url"]) == ("us", "https://us.example.com")
+    assert INGEST_KEY.fullmatch(created["ingest_key"])
+    keys = {"eu": printed[0], "us": created["ingest_key"]}
+    assert keys["eu"] != keys["us"]
+    rows = await fetch(fresh_db, "SELECT region_code, key_hash FROM ingest_keys")
+    assert {r["region_code"]: r["key_hash"] for r in rows} == {
+        code: hashlib.sha256(key.encode()).hexdigest() for code, key in keys.items()
+    }
+    for key in keys.values():
+        leaked = await fetch(
+            fresh_db,
+            "SELECT 'ingest_keys' FROM ingest_keys AS t WHERE strpos(t::text, $1) > 0 "
+            "UNION ALL SELECT 'regions' FROM regions AS t WHERE strpos(t::text, $1) > 0 "
+            "UNION ALL SELECT 'audit_log' FROM audit_log AS t WHERE strpos(t::text, $1) > 0",
+            key,
+        )
+        assert leaked == []
+
+
+async def test_lists_show_regions_teams_and_users_as_text_and_json(
+    fresh_db: ServerLocation,
+) -> None:
+    run_ok(fresh_db, "regions", "add", "eu", "--api-url", "https://eu.example.com")
+    run_ok(fresh_db, "regions", "add", "us", "--api-url", "https://us.example.com")
+    team = run_ok(fresh_db, "teams", "add", "Night Shift", "--regions", "us,eu", "--json").json()
+    user = run_ok(
+        fresh_db,
+        "users", "add", "Alice", "--team", "Night Shift", "--role", "lead", "--password-stdin",
+        "--json",
+        stdin=PASSWORD + "\n",
+    ).json()  # fmt: skip
+
+    listed = run_all(
+        fresh_db,
+        ("regions", "list"),
+        ("regions", "list", "--json"),
+        ("teams", "list"),
+        ("teams", "list", "--json"),
+        ("users", "list"),
+        ("users", "list", "--json"),
+    )
+
+    assert [r.returncode for r in listed] == [0] * 6, "\n".join(map(str, listed))
+    regions_text, teams_text, users_text = (r.stdout for r in listed[0::2])
+    regions_json, teams_json, users_json = (r.json() for r in listed[1::2])
+    assert (team["name"], team["regions"]) == ("Night Shift", ["eu", "us"])
+    assert (user["username"], user["role"], user["team"]) == ("alice", "lead", "Night Shift")
+
+    assert regions_text.splitlines()[0].split() == ["CODE", "RETENTION", "API", "URL"]
+    assert [line.split() for line in regions_text.splitlines()[1:]] == [
+        ["eu", "keep", "https://eu.example.com"],
+        ["us", "keep", "https://us.example.com"],
+    ]
+    assert [(r["code"], r["api_url"], r["retention_policy"]) for r in regions_json["items"]] == [
+        ("eu", "https://eu.example.com", "keep"),
+        ("us", "https://us.example.com", "keep"),
+    ]
+    assert "ingest_key" not in regions_json["items"][0]
+
+    assert teams_text.splitlines()[1:] == [f"{'Night Shift':<24} eu,us"]
+    assert teams_json == {
+        "items": [{"team_id": team["team_id"], "name": "Night Shift", "regions": ["eu", "us"]}]
+    }
+
+    assert users_text.splitlines()[1].split() == ["alice", "lead", "Night", "Shift", "yes"]
+    assert users_json == {"items": [user]}
+    assert users_json["items"][0]["is_active"] is True
+
+
+async def test_team_with_an_unknown_region_is_refused_and_nothing_is_created(
+    fresh_db: ServerLocation,
+) -> None:
+    run_ok(fresh_db, "regions", "add", "eu", "--api-url", "https://eu.example.com")
+
+    text, as_json = run_all(
+        fresh_db,
+        ("teams", "add", "Ops", "--regions", "eu,zz"),
+        ("teams", "add", "Ops", "--regions", "zz,eu", "--json"),
+    )
+
+    assert text.returncode == 1, str(text)
+    assert text.stderr.startswith("error: unknown region(s): zz;"), text.stderr
+    assert "event-review regions add" in text.stderr
+    assert text.stdout == ""
+    assert as_json.returncode == 1, str(as_json)
+    error = as_json.json()["error"]
+    assert error["code"] == "unknown_region"
+    assert "zz" in error["message"]
+    assert "eu" not in error["message"].split(";")[0]
+    assert await fetch(fresh_db, "SELECT name FROM teams") == []
+    assert await fetch(fresh_db, "SELECT team_id FROM team_regions") == []
+    assert await fetch(fresh_db, "SELECT 1 FROM audit_log WHERE action = 'team.added'") == []
+
+
+async def test_a_region_cannot_be_added_twice(fresh_db: ServerLocation) -> None:
+    run_ok(fresh_db, "regions", "add", "eu", "--api-url", "https://eu.example.com")
+
+    again = run_cli(fresh_db, "regions", "add", "EU", "--api-url", "https://other.example.com")
+
+    assert again.returncode == 1, str(again)
+    assert again.stderr.strip() == "error: region 'eu' already exists"
+    assert INGEST_KEY.search(again.stdout) is None
+    regions = await fetch(fresh_db, "SELECT code, api_url FROM regions")
+    assert [tuple(r) for r in regions] == [("eu", "https://eu.example.com")]
+    assert len(await fetch(fresh_db, "SELECT key_id FROM ingest_keys")) == 1
+
+
+async def test_users_add_reads_the_password_from_stdin_and_stores_an_argon2_hash(
+    fresh_db: ServerLocation,
+) -> None:
+    result = run_ok(
+        fresh_db, "users", "add", "root", "--role", "admin", "--password-stdin",
+        stdin=PASSWORD + "\nthis second line is not read\n",
+    )  # fmt: skip
+
+    assert result.stdout.strip() == "user root created (admin, team -)"
+    rows = await fetch(fresh_db, "SELECT role, team_id, password_hash FROM users")
+    assert len(rows) == 1
+    assert (rows[0]["role"], rows[0]["team_id"]) == ("admin", None)
+    stored = rows[0]["password_hash"]
+    assert stored.startswith("$argon2")
+    assert PASSWORD not in stored
+    assert PasswordHasher().verify(stored, PASSWORD)
+
+
+async def test_users_add_without_a_password_source_says_how_to_pass_one(
+    fresh_db: ServerLocation,
+) -> None:
+    # stdin is a pipe here, not a terminal, so there is nobody to prompt.
+    result = run_cli(fresh_db, "users", "add", "root", "--role", "admin", stdin=PASSWORD + "\n")
+
+    assert result.returncode != 0, str(result)
+    assert "--password-stdin" in result.stderr
+    assert "no password" in result.stderr
+    assert await fetch(fresh_db, "SELECT username FROM users") == []
+
+
+async def test_users_add_with_empty_stdin_is_refused(fresh_db: ServerLocation) -> None:
+    result = run_cli(fresh_db, "users", "add", "root", "--role", "admin", "--password-stdin")
+
+    assert result.returncode == 1, str(result)
+    assert "standard input was empty" in result.stderr
+    assert await fetch(fresh_db, "SELECT username FROM users") == []
+
+
+async def test_a_reviewer_needs_a_team(fresh_db: ServerLocation) -> None:
+    result = run_cli(
+        fresh_db, "users", "add", "bob", "--role", "reviewer", "--password-stdin", "--json",
+        stdin=PASSWORD + "\n",
+    )  # fmt: skip
+
+    assert result.returncode == 1, str(result)
+    error = result.json()["error"]
+    assert error["code"] == "team_required"
+    assert "needs a team" in error["message"]
+    assert await fetch(fresh_db, "SELECT username FROM users") == []
+
+
+def test_an_unknown_role_is_a_usage_error() -> None:
+    result = run_cli(None, "users", "add", "bob", "--role", "superuser", "--password-stdin")
+
+    assert result.returncode == 2, str(result)
+    assert "--role" in result.stderr
+    assert "superuser" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), ["review edge-device events", "migrate", "serve", "requeue", "regions", "users"]),
+        (("regions",), ["where events come from", "add", "list"]),
+        (("teams",), ["Teams and the regions", "add", "list"]),
+        (("users",), ["reviewers, leads and admins", "add", "list"]),
+        (("serve",), ["Run one central target", "ingestor", "review", "all"]),
+    ],
+)
+def test_help_says_what_each_command_does(args: tuple[str, ...], expected: list[str]) -> None:
+    result = run_cli(None, *args, "--help")
+
+    assert result.returncode == 0, str(result)
+    for text in expected:
+        assert text in result.stdout
+
+
+async def test_commands_on_an_unmigrated_database_say_to_run_migrate(
+    empty_db: ServerLocation,
+) -> None:
+    regions, requeue = run_all(empty_db, ("regions", "list"), ("requeue", "--json"))
+
+    assert regions.returncode == 1, str(regions)
+    assert regions.stderr.startswith("error: the central database has no schema yet")
+    assert "run `event-review migrate` first" in regions.stderr
+    assert "Traceback" not in regions.stderr
+    assert requeue.returncode == 1, str(requeue)
+    error = requeue.json()["error"]
+    assert error["code"] == "SchemaNotReadyError"
+    assert "run `event-review migrate`" in error["message"]
+
+
+async def test_migrate_creates_the_schema_and_can_run_again(empty_db: ServerLocation) -> None:
+    first = run_cli(empty_db, "migrate")
+    second = run_cli(empty_db, "migrate")
+
+    assert first.returncode == 0, str(first)
+    assert second.returncode == 0, str(second)
+    assert f"central database {empty_db.database} is at head" in second.stdout
+    versions = await fetch(empty_db, "SELECT version_num FROM alembic_version")
+    assert [r["version_num"] for r in versions] == [head_revision()]
+    assert run_ok(empty_db, "regions", "list", "--json").json() == {"items": []}
+
+
+def test_requeue_with_nothing_stale_reports_zero(fresh_db: ServerLocation) -> None:
+    result = run_ok(fresh_db, "requeue", "--json")
+
+    assert result.json() == {"requeued": 0}
