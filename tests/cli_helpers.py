@@ -137,7 +137,8 @@ class ServerProcess:
             time.sleep(0.1)
         raise AssertionError(f"server not ready after {timeout} s ({last}):\n{self.log()}")
 
-    def stop(self) -> None:
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL if it lingers; returns the exit code."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -145,6 +146,7 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=STOP_TIMEOUT)
+        return self.process.returncode
 
 
 @contextmanager

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from event_review.central.db import migrate
-from event_review.central.db.engine import Database
+from event_review.runtime.database import Database
 from event_review.runtime.postgres import (
     ServerLocation,
     drop_database,

@@ -9,10 +9,7 @@ import logging
 import typer
 import uvicorn
 
-from event_review.central.db import migrate as migrations
-from event_review.central.db.engine import Database
-from event_review.central.db.migrate import ensure_at_head
-from event_review.central.requeue.service import requeue_stale
+from event_review.central.db import migrate as central_migrations
 from event_review.cli_admin import regions_app, teams_app, users_app
 from event_review.cli_support import (
     JsonOption,
@@ -20,7 +17,12 @@ from event_review.cli_support import (
     fail,
     friendly_errors,
     load_settings,
+    regional_location,
 )
+from event_review.cli_workers import keys_app, register_worker_commands
+from event_review.regional.store.migrate import REGIONAL_SCHEMA
+from event_review.runtime.database import Database
+from event_review.runtime.migrations import Schema
 from event_review.runtime.postgres import ServerLocation
 from event_review.targets.registry import SERVE_TARGETS
 
@@ -33,39 +35,58 @@ app = typer.Typer(
 app.add_typer(regions_app, name="regions")
 app.add_typer(teams_app, name="teams")
 app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
 
 _TARGET_HELP = "; ".join(f"{t.name}: {t.summary}" for t in SERVE_TARGETS.values())
+RegionOption = typer.Option(None, "--region", help="Region code (regional targets).")
 
 
 @app.command()
 def migrate(
+    region: str | None = typer.Option(
+        None, "--region", help="Migrate this region's database instead of the central one."
+    ),
     revision: str = typer.Option("head", help="Revision to upgrade to."),
 ) -> None:
-    """Apply the central schema migrations (safe to run repeatedly)."""
+    """Apply the schema migrations (safe to run repeatedly)."""
     settings = load_settings()
     logging.getLogger("alembic").setLevel(logging.INFO)
     with friendly_errors():
-        location = central_location(settings)
-        migrations.upgrade(location, revision)
-    typer.echo(f"central database {location.database} is at {revision}")
+        if region:
+            location = regional_location(settings, region.lower())
+            REGIONAL_SCHEMA.upgrade(location, revision)
+            typer.echo(f"regional database {location.database} is at {revision}")
+        else:
+            location = central_location(settings)
+            central_migrations.upgrade(location, revision)
+            typer.echo(f"central database {location.database} is at {revision}")
 
 
 @app.command()
 def serve(
     target: str = typer.Argument(..., help=_TARGET_HELP),
+    region: str | None = RegionOption,
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int | None = typer.Option(None, help="Port (default: the target's own)."),
 ) -> None:
-    """Run one central target as an HTTP server."""
+    """Run one target as an HTTP server."""
     chosen = SERVE_TARGETS.get(target)
     if chosen is None:
         fail(f"unknown target {target!r}; choose one of: {', '.join(SERVE_TARGETS)}", exit_code=2)
+    if chosen.side == "regional" and not region:
+        fail(f"target {target} needs --region CODE", exit_code=2)
     settings = load_settings()
     with friendly_errors():
-        settings.require_production_secrets()
-        location = central_location(settings)
-        asyncio.run(_check_schema(location))
-    application = chosen.build(settings, location=location)
+        settings.require_production_secrets(chosen.secrets)
+        if chosen.side == "regional":
+            assert region is not None
+            region = region.lower()
+            location = regional_location(settings, region)
+            asyncio.run(_check_schema(location, REGIONAL_SCHEMA))
+        else:
+            location = central_location(settings)
+            asyncio.run(_check_schema(location, central_migrations.CENTRAL_SCHEMA))
+        application = chosen.build(settings, location=location, region=region)
     uvicorn.run(
         application,
         host=host,
@@ -76,34 +97,24 @@ def serve(
     )
 
 
-async def _check_schema(location: ServerLocation) -> None:
+async def _check_schema(location: ServerLocation, schema: Schema) -> None:
     database = Database.connect(location, application_name="event-review-check", pool_size=1)
     try:
-        async with database.engine.connect() as conn:  # type: ignore[union-attr]
-            await ensure_at_head(conn)
+        async with database.sessionmaker() as session:
+            await schema.ensure_at_head(await session.connection())
     finally:
         await database.dispose()
 
 
 @app.command()
-def requeue(as_json: bool = JsonOption) -> None:
-    """Put expired or orphaned assignments back in the queue, once (for a CronJob)."""
-    settings = load_settings()
+def version(as_json: bool = JsonOption) -> None:
+    """Print the version."""
+    from event_review import __version__
 
-    async def run(location: ServerLocation) -> int:
-        database = Database.connect(location, application_name="event-review-requeue", pool_size=1)
-        try:
-            async with database.sessionmaker() as session:
-                await ensure_at_head(await session.connection())
-            return await requeue_stale(
-                database.sessionmaker, chunk=settings.requeue_chunk_size, actor="requeue-command"
-            )
-        finally:
-            await database.dispose()
+    typer.echo(json.dumps({"version": __version__}) if as_json else __version__)
 
-    with friendly_errors(as_json):
-        count = asyncio.run(run(central_location(settings)))
-    typer.echo(json.dumps({"requeued": count}) if as_json else f"re-queued {count} event(s)")
+
+register_worker_commands(app)
 
 
 def main() -> None:

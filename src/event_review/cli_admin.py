@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from event_review.central.admin import service
-from event_review.central.db.models import Role
+from event_review.central.db.models import RetentionPolicy, Role
 from event_review.cli_support import (
     JsonOption,
     emit,
@@ -47,6 +47,27 @@ def regions_add(
             f"{created.ingest_key}"
         ),
     )
+
+
+@regions_app.command("set-retention")
+def regions_set_retention(
+    code: str = typer.Argument(..., help="Region code."),
+    policy: RetentionPolicy = typer.Option(
+        ..., "--policy", help="keep, delete_on_complete or purge_after_days."
+    ),
+    days: int | None = typer.Option(None, "--days", help="With purge_after_days: N days."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Set how long completed events stay in the central store (`event-review purge` applies it)."""
+    settings = load_settings()
+    with friendly_errors(as_json):
+        region = in_transaction(
+            settings,
+            lambda s: service.set_retention(s, code, policy, days, actor=OPERATOR),
+            app_name="admin",
+        )
+    suffix = f" ({region.retention_days} days)" if region.retention_days is not None else ""
+    emit(region, as_json=as_json, text=f"region {region.code}: {region.retention_policy}{suffix}")
 
 
 @regions_app.command("list")

@@ -13,11 +13,17 @@ import typer
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.engine import Database
 from event_review.central.db.migrate import SchemaNotReadyError, ensure_at_head
+from event_review.runtime.database import Database
 from event_review.runtime.errors import ApiError
 from event_review.runtime.logging import configure_logging
-from event_review.runtime.postgres import DatabaseConfigError, ServerLocation, resolve_central
+from event_review.runtime.postgres import (
+    CENTRAL_EMBEDDED_DATABASE,
+    DatabaseConfigError,
+    ServerLocation,
+    regional_database_name,
+    resolve,
+)
 from event_review.settings import InsecureSettingsError, Settings
 
 T = TypeVar("T")
@@ -58,7 +64,13 @@ def friendly_errors(as_json: bool = False) -> Iterator[None]:
 
 
 def central_location(settings: Settings) -> ServerLocation:
-    return resolve_central(settings.database_url, settings.data_dir)
+    return resolve(settings.database_url, settings.data_dir, CENTRAL_EMBEDDED_DATABASE)
+
+
+def regional_location(settings: Settings, region_code: str) -> ServerLocation:
+    """REGIONAL_DATABASE_URL, or the region's own database on the embedded server."""
+    name = regional_database_name(CENTRAL_EMBEDDED_DATABASE, region_code)
+    return resolve(settings.regional_database_url, settings.data_dir, name)
 
 
 def in_transaction(

@@ -6,6 +6,7 @@ name every PostgreSQL tool and host already understands.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
 from functools import cached_property
@@ -21,6 +22,25 @@ DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 DEV_SERVICE_TOKEN = "dev-only-service-token-change-me"
 
 MIN_SECRET_LENGTH = 32
+
+
+# Which secrets each kind of process needs: (field, development default).
+# Keys have no development default string: development generates a key pair.
+_SECRETS: dict[str, tuple[str, str | None]] = {
+    "EVENT_REVIEW_JWT_SECRET": ("jwt_secret", DEV_JWT_SECRET),
+    "EVENT_REVIEW_SERVICE_TOKEN": ("service_token", DEV_SERVICE_TOKEN),
+    "EVENT_REVIEW_REGIONAL_SIGNING_KEY": ("regional_signing_key", None),
+    "EVENT_REVIEW_CENTRAL_PUBLIC_KEYS": ("central_public_keys", None),
+    "EVENT_REVIEW_INGEST_KEY": ("ingest_key", None),
+}
+CENTRAL_SECRETS = (
+    "EVENT_REVIEW_JWT_SECRET",
+    "EVENT_REVIEW_SERVICE_TOKEN",
+    "EVENT_REVIEW_REGIONAL_SIGNING_KEY",
+)
+WRITEBACK_SECRETS = ("EVENT_REVIEW_REGIONAL_SIGNING_KEY",)
+REGIONAL_API_SECRETS = ("EVENT_REVIEW_CENTRAL_PUBLIC_KEYS",)
+FORWARDER_SECRETS = ("EVENT_REVIEW_INGEST_KEY",)
 
 
 class Environment(StrEnum):
@@ -60,6 +80,38 @@ class Settings(BaseSettings):
     service_token: SecretStr | None = Field(
         default=None, description="Bearer token of internal callers (the re-queue CronJob)."
     )
+    regional_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Central: Ed25519 private key (PEM) signing calls to the regional APIs.",
+    )
+    central_public_keys: str | None = Field(
+        default=None,
+        description="Region: the centre's Ed25519 public key(s) (PEM; several during rotation).",
+    )
+    regional_database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REGIONAL_DATABASE_URL"),
+        description="Region: PostgreSQL URL of the regional database. Unset: embedded.",
+    )
+    central_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Forwarder: base URL of the central ingestor.",
+    )
+    ingest_key: SecretStr | None = Field(
+        default=None, description="Forwarder: this region's ingest key."
+    )
+    forward_summary_fields: str = Field(
+        default="severity,vehicle_class,speed_band",
+        description="Forwarder: comma-separated payload fields allowed into the central summary.",
+    )
+    forward_batch_size: int = Field(default=500, ge=1, le=1_000)
+    forward_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    regional_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    payload_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    writeback_max_attempts: int = Field(default=8, ge=1, le=100)
+    writeback_backoff_seconds: float = Field(default=2.0, gt=0)
+    writeback_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    writeback_batch_size: int = Field(default=50, ge=1, le=1_000)
     access_token_minutes: int = Field(default=12 * 60, ge=1, le=7 * 24 * 60)
     lease_minutes: int = Field(default=15, ge=1, le=24 * 60)
     requeue_chunk_size: int = Field(default=5_000, ge=1, le=100_000)
@@ -91,32 +143,31 @@ class Settings(BaseSettings):
             return value.get_secret_value()
         return dev_default
 
-    def insecure_secrets(self) -> list[str]:
-        """Names of secrets that are missing, too short or well-known development values."""
+    def insecure_secrets(self, names: Iterable[str] = CENTRAL_SECRETS) -> list[str]:
+        """Which of the named secrets are missing, too short or development values."""
         problems = []
-        checks = (
-            ("EVENT_REVIEW_JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
-            ("EVENT_REVIEW_SERVICE_TOKEN", self.service_token, DEV_SERVICE_TOKEN),
-        )
-        for name, value, dev_default in checks:
-            raw = value.get_secret_value() if value is not None else ""
+        for name in names:
+            field, dev_default = _SECRETS[name]
+            value = getattr(self, field)
+            raw = value.get_secret_value() if isinstance(value, SecretStr) else (value or "")
             if not raw:
                 problems.append(f"{name} is not set")
             elif raw == dev_default:
                 problems.append(f"{name} is the development default")
-            elif len(raw) < MIN_SECRET_LENGTH:
+            elif dev_default is not None and len(raw) < MIN_SECRET_LENGTH:
                 problems.append(f"{name} is shorter than {MIN_SECRET_LENGTH} characters")
         return problems
 
-    def require_production_secrets(self) -> None:
-        """Stop a server process that would run with guessable secrets."""
+    def require_production_secrets(self, names: Iterable[str] = CENTRAL_SECRETS) -> None:
+        """Stop a server process that would run with guessable or missing secrets."""
         if self.is_development:
             return
-        problems = self.insecure_secrets()
+        problems = self.insecure_secrets(names)
         if problems:
             raise InsecureSettingsError(
                 "refusing to start: "
                 + "; ".join(problems)
                 + ". Set them (e.g. `openssl rand -hex 32`), or set "
-                "EVENT_REVIEW_ENVIRONMENT=development on a development machine."
+                "EVENT_REVIEW_ENVIRONMENT=development on a development machine "
+                "(`event-review keys generate` makes a signing key pair)."
             )

@@ -5,15 +5,26 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import APIRouter, FastAPI
 
-from event_review import __version__
-from event_review.central import health
-from event_review.central.db.engine import Database
-from event_review.central.db.migrate import ensure_at_head
-from event_review.runtime.errors import install_error_handlers
+from event_review.central.db.migrate import CENTRAL_SCHEMA
+from event_review.central.regional_client import RegionalClient
+from event_review.runtime.app import create_service_app
+from event_review.runtime.database import Database
+from event_review.runtime.keys import signing_key
 from event_review.runtime.postgres import ServerLocation
 from event_review.settings import Settings
+
+
+def regional_http_client(settings: Settings) -> httpx.AsyncClient:
+    """The one client for calls to regions: bounded timeouts, no redirects, no env proxies."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.regional_timeout_seconds, connect=5.0),
+        follow_redirects=False,
+        trust_env=False,
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+    )
 
 
 def create_app(
@@ -21,41 +32,28 @@ def create_app(
     *,
     name: str,
     routers: Sequence[APIRouter],
+    calls_regions: bool = False,
     location: ServerLocation | None = None,
     database: Database | None = None,
 ) -> FastAPI:
-    """An app serving `routers`; it connects to `location` at startup, or uses `database`."""
-    if (location is None) == (database is None):
-        raise ValueError("give exactly one of location or database")
+    key = signing_key(settings) if calls_regions else None
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = database is None
-        db = database or Database.connect(
-            location,  # type: ignore[arg-type]  # checked above
-            application_name=f"event-review-{name}",
-        )
-        try:
-            async with db.sessionmaker() as session:
-                await ensure_at_head(await session.connection())
-            app.state.database = db
+    async def resources(app: FastAPI) -> AsyncIterator[None]:
+        if key is None:
             yield
-        finally:
-            if owned:
-                await db.dispose()
+            return
+        async with regional_http_client(settings) as http:
+            app.state.regional_client = RegionalClient(http, key)
+            yield
 
-    app = FastAPI(
+    return create_service_app(
+        settings,
+        name=name,
         title=f"Event Review Platform — {name}",
-        version=__version__,
-        lifespan=lifespan,
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        routers=routers,
+        schema=CENTRAL_SCHEMA,
+        location=location,
+        database=database,
+        resources=resources,
     )
-    app.state.settings = settings
-    if database is not None:
-        app.state.database = database
-    install_error_handlers(app)
-    app.include_router(health.router)
-    for router in routers:
-        app.include_router(router)
-    return app

@@ -62,6 +62,16 @@ class Unprocessable(ApiError):
     code = "validation_error"
 
 
+class BadGateway(ApiError):
+    status_code = 502
+    code = "bad_gateway"
+
+
+class GatewayTimeout(ApiError):
+    status_code = 504
+    code = "gateway_timeout"
+
+
 class ServiceUnavailable(ApiError):
     status_code = 503
     code = "unavailable"

@@ -58,9 +58,7 @@ def parse_database_url(raw: str) -> ServerLocation:
     return ServerLocation(url.set(drivername=ASYNC_DRIVER))
 
 
-def start_embedded(
-    data_dir: Path, *, database: str, cleanup_mode: str = "stop"
-) -> ServerLocation:
+def start_embedded(data_dir: Path, *, database: str, cleanup_mode: str = "stop") -> ServerLocation:
     """Start (or join) the embedded server under ``data_dir`` and return its location.
 
     The server stops when the last process that started or joined it exits, so a
@@ -115,14 +113,22 @@ def _quote_ident(name: str) -> str:
     return name.replace('"', '""')
 
 
-def resolve_central(database_url: str | None, data_dir: Path) -> ServerLocation:
-    """The central database: DATABASE_URL when given, else the embedded server.
+def resolve(database_url: str | None, data_dir: Path, embedded_database: str) -> ServerLocation:
+    """A database named by URL when given, else `embedded_database` on the embedded server.
 
     The embedded database is created on first use; a database named by URL must
     exist already, as it would in any managed setup.
     """
     if database_url:
         return parse_database_url(database_url)
-    location = start_embedded(data_dir, database="event_review")
+    location = start_embedded(data_dir, database=embedded_database)
     asyncio.run(ensure_database(location))
     return location
+
+
+CENTRAL_EMBEDDED_DATABASE = "event_review"
+
+
+def regional_database_name(central_database: str, region_code: str) -> str:
+    """A region's database beside the central one: `<central name>_<region code>`."""
+    return f"{central_database}_{region_code.replace('-', '_')}"

@@ -1,6 +1,8 @@
-"""The target registry: which routers each `event-review serve TARGET` runs.
+"""The target registry: every HTTP service `event-review serve TARGET` can run.
 
-One image, one command; a deployment picks its target by argument.
+One image, one command; a deployment picks its target by argument. The
+worker loops (forwarder, write-back, re-queue, purge, simulator) are commands
+of their own in cli.py.
 """
 
 from __future__ import annotations
@@ -13,24 +15,42 @@ from fastapi import APIRouter, FastAPI
 from event_review.central.app import create_app
 from event_review.central.assignment.routes import router as assignment_router
 from event_review.central.auth.routes import router as auth_router
-from event_review.central.db.engine import Database
 from event_review.central.events.routes import router as events_router
 from event_review.central.ingest.routes import router as ingest_router
+from event_review.central.payloads.routes import router as payloads_router
 from event_review.central.requeue.routes import router as requeue_router
 from event_review.central.reviews.routes import router as reviews_router
+from event_review.central.writeback.routes import router as writeback_admin_router
+from event_review.regional.api.app import create_regional_app
+from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
-from event_review.settings import Settings
+from event_review.settings import (
+    CENTRAL_SECRETS,
+    REGIONAL_API_SECRETS,
+    Settings,
+)
 
 _INGESTOR = (ingest_router,)
-_REVIEW = (auth_router, assignment_router, events_router, reviews_router, requeue_router)
+_REVIEW = (
+    auth_router,
+    assignment_router,
+    events_router,
+    payloads_router,
+    reviews_router,
+    requeue_router,
+    writeback_admin_router,
+)
 
 
 @dataclass(frozen=True)
 class Target:
     name: str
     summary: str
-    routers: Sequence[APIRouter]
     default_port: int
+    side: str  # "central" or "regional": which database it runs on
+    secrets: Sequence[str]
+    routers: Sequence[APIRouter] = ()
+    calls_regions: bool = False
 
     def build(
         self,
@@ -38,22 +58,57 @@ class Target:
         *,
         location: ServerLocation | None = None,
         database: Database | None = None,
+        region: str | None = None,
     ) -> FastAPI:
+        if self.side == "regional":
+            if region is None:
+                raise ValueError(f"target {self.name} needs a region")
+            return create_regional_app(settings, region, location=location, database=database)
         return create_app(
-            settings, name=self.name, routers=self.routers, location=location, database=database
+            settings,
+            name=self.name,
+            routers=self.routers,
+            calls_regions=self.calls_regions,
+            location=location,
+            database=database,
         )
 
 
 SERVE_TARGETS: dict[str, Target] = {
     t.name: t
     for t in (
-        Target("ingestor", "Event ingestor: metadata from regional forwarders", _INGESTOR, 8001),
+        Target(
+            "ingestor",
+            "event ingestor (metadata from regional forwarders)",
+            8001,
+            "central",
+            (),  # forwarders authenticate with region ingest keys from the database
+            _INGESTOR,
+        ),
         Target(
             "review",
-            "Distribution & review: auth, assignment, events, reviews, re-queue trigger",
-            _REVIEW,
+            "auth, assignment, events, payload proxy, reviews, admin, re-queue trigger",
             8000,
+            "central",
+            CENTRAL_SECRETS,
+            _REVIEW,
+            calls_regions=True,
         ),
-        Target("all", "Every central service in one process", (*_REVIEW, *_INGESTOR), 8000),
+        Target(
+            "all",
+            "every central service in one process",
+            8000,
+            "central",
+            CENTRAL_SECRETS,
+            (*_REVIEW, *_INGESTOR),
+            calls_regions=True,
+        ),
+        Target(
+            "regional-api",
+            "a region's payload fetch and review update APIs (needs --region)",
+            9000,
+            "regional",
+            REGIONAL_API_SECRETS,
+        ),
     )
 }

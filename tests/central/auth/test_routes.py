@@ -150,7 +150,7 @@ async def test_bad_tokens_are_refused(
     user = await factory.reviewer(["eu"])
     real = jwt.decode(user.token, options={"verify_signature": False})
     secret = settings.effective_jwt_secret
-    header, payload, signature = user.token.split(".")
+    header, _payload, signature = user.token.split(".")
     tampered_payload = jwt.encode({**real, "sub": str(uuid.uuid4())}, "x" * 32).split(".")[1]
     expired_at = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())
     cases = {

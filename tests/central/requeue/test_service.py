@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.engine import Database
+from event_review.runtime.database import Database
 from event_review.central.db.models import AuditEntry, Event, UserSession
 from event_review.central.requeue.service import requeue_stale
 from event_review.runtime.postgres import ServerLocation

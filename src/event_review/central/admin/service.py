@@ -12,7 +12,7 @@ from event_review.central.admin import repository
 from event_review.central.admin.schemas import RegionCreated, RegionOut, TeamOut, UserOut
 from event_review.central.audit import repository as audit
 from event_review.central.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
-from event_review.central.db.models import Role
+from event_review.central.db.models import RetentionPolicy, Role
 from event_review.central.ingest.keys import digest, new_ingest_key
 from event_review.runtime.errors import Conflict, NotFound, Unprocessable
 
@@ -176,3 +176,35 @@ async def list_users(session: AsyncSession) -> list[UserOut]:
         )
         for user, team_name in await repository.list_users(session)
     ]
+
+
+async def set_retention(
+    session: AsyncSession, code: str, policy: RetentionPolicy, days: int | None, *, actor: str
+) -> RegionOut:
+    code = normalise_region_code(code)
+    if (policy is RetentionPolicy.PURGE_AFTER_DAYS) != (days is not None):
+        raise Unprocessable(
+            "--days N goes with purge_after_days, and only with it", code="invalid_retention"
+        )
+    if days is not None and days < 0:
+        raise Unprocessable("--days must be 0 or more", code="invalid_retention")
+    region = await repository.get_region(session, code)
+    if region is None:
+        raise NotFound(f"unknown region {code!r}", code="unknown_region")
+    region.retention_policy = policy.value
+    region.retention_days = days
+    await session.flush()
+    await audit.record(
+        session,
+        actor_type="operator",
+        actor=actor,
+        action="region.retention_set",
+        details={"code": code, "policy": policy.value, "days": days},
+    )
+    return RegionOut(
+        code=region.code,
+        api_url=region.api_url,
+        retention_policy=region.retention_policy,
+        retention_days=region.retention_days,
+        created_at=region.created_at,
+    )

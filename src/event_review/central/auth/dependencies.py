@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from event_review.central.auth import service
 from event_review.central.auth.principal import Principal
 from event_review.central.db.models import Role
-from event_review.central.db.session import DbSession
+from event_review.runtime.database import DbSession
 from event_review.runtime.errors import Forbidden, Unauthorized
 from event_review.settings import Settings
 

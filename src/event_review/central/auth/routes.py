@@ -5,7 +5,7 @@ from fastapi import APIRouter, status
 from event_review.central.auth import service
 from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
 from event_review.central.auth.schemas import LoginRequest, Me, TokenResponse
-from event_review.central.db.session import DbSession
+from event_review.runtime.database import DbSession
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

@@ -32,6 +32,11 @@ def may_view(principal: Principal, event: Event) -> bool:
     )
 
 
+def may_read_payload(principal: Principal, event: Event) -> bool:
+    """The holder under an unexpired lease, or a lead/admin of the event's region."""
+    return holds(principal, event) or principal.may_oversee(event.region_code)
+
+
 def in_scope(principal: Principal, event: Event) -> bool:
     """The event is of one of the caller's team regions (or otherwise visible).
 

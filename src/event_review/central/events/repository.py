@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import Event
+from event_review.central.db.models import Event, Region
 
 
 async def get(
@@ -15,3 +15,7 @@ async def get(
     if for_update:
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
+
+
+async def region_api_url(session: AsyncSession, region_code: str) -> str | None:
+    return await session.scalar(select(Region.api_url).where(Region.code == region_code))

@@ -5,10 +5,10 @@ import uuid
 from fastapi import APIRouter
 
 from event_review.central.auth.dependencies import CurrentPrincipal
-from event_review.central.db.session import DbSession
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
 from event_review.contracts.errors import ErrorBody
+from event_review.runtime.database import DbSession
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 

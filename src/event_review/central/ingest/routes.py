@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from event_review.central.auth.dependencies import BearerCredentials, bearer_token
-from event_review.central.db.session import DbSession
 from event_review.central.ingest import service
 from event_review.contracts.errors import ErrorBody
 from event_review.contracts.ingest import BatchIngestResult, EventBatch, EventMetadata, IngestResult
+from event_review.runtime.database import DbSession
 
 router = APIRouter(
     prefix="/api/v1/internal-ingest",

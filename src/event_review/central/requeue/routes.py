@@ -4,8 +4,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from event_review.central.auth.dependencies import AppSettings, ServiceCaller
-from event_review.central.db.engine import Database
 from event_review.central.requeue import service
+from event_review.runtime.database import Database
 
 router = APIRouter(prefix="/api/v1/internal", tags=["internal"])
 

@@ -1,9 +1,15 @@
-"""Engines and session factories, built by a target's lifespan, never at import."""
+"""Engines and session factories, built by a target's lifespan, never at import.
+
+Shared by central and regional targets: each has its own database and schema.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -57,3 +63,21 @@ class Database:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session. The edge owns the transaction: services only flush."""
+    database: Database = request.app.state.database
+    async with database.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+# scope="function": commit before the response is sent, so a client never sees
+# success for a write that then fails to commit.
+DbSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]

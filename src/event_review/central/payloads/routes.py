@@ -1,0 +1,80 @@
+"""The payload proxy: the full regional payload streamed through, never kept."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from event_review.central.audit import repository as audit
+from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
+from event_review.central.events import access
+from event_review.central.events import repository as events
+from event_review.central.regional_client import RegionalClient, stream_body
+from event_review.contracts.errors import ErrorBody
+from event_review.runtime.database import DbSession
+from event_review.runtime.errors import BadGateway
+
+router = APIRouter(prefix="/api/v1/events", tags=["payloads"])
+
+NO_STORE = {
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@router.get(
+    "/{event_id}/payload",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/json": {}}, "description": "The regional payload"},
+        404: {"model": ErrorBody, "description": "No such event whose payload you may read"},
+        502: {"model": ErrorBody, "description": "The region failed or refused"},
+        504: {"model": ErrorBody, "description": "The region did not answer in time"},
+    },
+)
+async def get_payload(
+    event_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
+) -> StreamingResponse:
+    """The event's full payload, fetched from its region for you and not stored centrally.
+
+    Allowed to the holder under an unexpired lease and to leads and admins of
+    the event's region; anyone else gets 404.
+    """
+    event = await events.get(session, event_id)
+    if event is None or not access.may_read_payload(principal, event):
+        raise access.not_found(event_id)
+    api_url = await events.region_api_url(session, event.region_code)
+    if api_url is None:
+        raise BadGateway(f"region {event.region_code} is not registered", code="region_unknown")
+    await audit.record(
+        session,
+        actor_type="user",
+        actor=principal.actor,
+        action="event.payload_viewed",
+        event_id=event_id,
+    )
+    client: RegionalClient = request.app.state.regional_client
+    upstream = await client.open_payload(api_url, event.region_code, event.external_event_id)
+    length = upstream.headers.get("content-length")
+    if length is not None and int(length) > settings.payload_max_bytes:
+        await upstream.aclose()
+        raise BadGateway(
+            f"the payload is {length} bytes; the limit is {settings.payload_max_bytes}",
+            code="payload_too_large",
+        )
+    headers = {**NO_STORE, "X-Data-Region": event.region_code}
+    for name in ("content-length", "content-encoding"):
+        if name in upstream.headers:
+            headers[name] = upstream.headers[name]
+    return StreamingResponse(
+        stream_body(upstream, settings.payload_max_bytes),
+        media_type=upstream.headers.get("content-type", "application/json"),
+        headers=headers,
+    )

@@ -1,0 +1,138 @@
+"""Signed HTTP calls from the centre to the regional APIs.
+
+The base URL always comes from the regions table, never from a request, so no
+caller can point the centre at an address of its choosing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from event_review.contracts.regional import IDEMPOTENCY_HEADER, RecordedReview, ReviewOutcome
+from event_review.contracts.signing import sign_call
+from event_review.runtime.errors import BadGateway, GatewayTimeout
+
+
+class RegionalCallError(Exception):
+    """A regional API did not accept a call; `retryable` says whether to try again."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class RegionalClient:
+    def __init__(self, http: httpx.AsyncClient, signing_key: Ed25519PrivateKey) -> None:
+        self.http = http
+        self.signing_key = signing_key
+
+    def _request(
+        self,
+        method: str,
+        api_url: str,
+        region_code: str,
+        external_event_id: str,
+        *,
+        suffix: str = "",
+        json_body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Request:
+        token = sign_call(
+            self.signing_key,
+            region_code=region_code,
+            method=method,
+            external_event_id=external_event_id,
+        )
+        url = f"{api_url.rstrip('/')}/regional/v1/events/{quote(external_event_id, safe='')}"
+        return self.http.build_request(
+            method,
+            url + suffix,
+            json=json_body,
+            headers={"Authorization": f"Bearer {token}", **(headers or {})},
+        )
+
+    async def open_payload(
+        self, api_url: str, region_code: str, external_event_id: str
+    ) -> httpx.Response:
+        """Start fetching a payload; the caller streams the body and closes the response."""
+        request = self._request("GET", api_url, region_code, external_event_id)
+        try:
+            response = await self.http.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise GatewayTimeout(
+                f"region {region_code} did not answer in time; try again shortly",
+                code="region_timeout",
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise BadGateway(
+                f"region {region_code} is unreachable ({type(exc).__name__}); try again later",
+                code="region_unreachable",
+            ) from exc
+        if response.status_code == 200:
+            return response
+        await response.aclose()
+        if response.status_code == 404:
+            raise BadGateway(
+                f"region {region_code} has no payload for this event (it may have been "
+                "purged there)",
+                code="region_event_missing",
+            )
+        if response.status_code in (401, 403):
+            raise BadGateway(
+                f"region {region_code} refused the centre's signature; check the signing "
+                "keys configured on both sides",
+                code="region_refused",
+            )
+        raise BadGateway(
+            f"region {region_code} answered HTTP {response.status_code}", code="region_error"
+        )
+
+    async def record_review(
+        self,
+        api_url: str,
+        region_code: str,
+        external_event_id: str,
+        idempotency_key: str,
+        outcome: ReviewOutcome,
+    ) -> RecordedReview:
+        request = self._request(
+            "POST",
+            api_url,
+            region_code,
+            external_event_id,
+            suffix="/review",
+            json_body=outcome.model_dump(mode="json"),
+            headers={IDEMPOTENCY_HEADER: idempotency_key},
+        )
+        try:
+            response = await self.http.send(request)
+        except httpx.HTTPError as exc:
+            raise RegionalCallError(f"{type(exc).__name__}: {exc}", retryable=True) from exc
+        if response.status_code == 200:
+            return RecordedReview.model_validate_json(response.content)
+        # 4xx other than 408/429 will not heal by retrying the same call, but a
+        # region restored from backup may lack the event for a while: retry
+        # those too, up to the attempt limit, and let an admin look at the rest.
+        retryable = response.status_code >= 500 or response.status_code in (404, 408, 429)
+        raise RegionalCallError(
+            f"HTTP {response.status_code}: {response.text[:300]}", retryable=retryable
+        )
+
+
+async def stream_body(response: httpx.Response, limit: int) -> AsyncIterator[bytes]:
+    """Pass the regional body through chunk by chunk, never holding it whole."""
+    seen = 0
+    try:
+        async for chunk in response.aiter_raw():
+            seen += len(chunk)
+            if seen > limit:
+                # Headers are gone already; cutting the stream is all that is left.
+                raise BadGateway("payload larger than allowed", code="payload_too_large")
+            yield chunk
+    finally:
+        await response.aclose()

@@ -1,0 +1,74 @@
+"""Only the centre, signing for this region, this method and this event, gets in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from event_review.contracts.signing import RegionalCall, SignatureError, verify_call
+from event_review.regional.store.models import UsedCallToken
+from event_review.runtime.database import DbSession
+from event_review.runtime.errors import ApiError, Unauthorized
+
+_bearer = HTTPBearer(auto_error=False, description="A call token signed by the central platform")
+
+
+class RegionalContext:
+    """What a regional API process knows about itself."""
+
+    def __init__(self, region_code: str, public_keys: dict[str, Ed25519PublicKey]) -> None:
+        self.region_code = region_code
+        self.public_keys = public_keys
+
+
+def regional_context(request: Request) -> RegionalContext:
+    context: RegionalContext = request.app.state.regional
+    return context
+
+
+async def _remember(session: AsyncSession, token_id: str, expires_at: datetime) -> bool:
+    """Record a call token as used; False if it was used before."""
+    inserted = await session.scalar(
+        insert(UsedCallToken)
+        .values(token_id=token_id, expires_at=expires_at)
+        .on_conflict_do_nothing()
+        .returning(UsedCallToken.token_id)
+    )
+    # Tokens live a minute; trimming on the way keeps the table small.
+    await session.execute(delete(UsedCallToken).where(UsedCallToken.expires_at < func.now()))
+    return inserted is not None
+
+
+async def verified_call(
+    request: Request,
+    session: DbSession,
+    context: Annotated[RegionalContext, Depends(regional_context)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> RegionalCall:
+    if credentials is None:
+        raise Unauthorized("missing call signature", code="missing_signature")
+    try:
+        call = verify_call(
+            credentials.credentials,
+            context.public_keys,
+            region_code=context.region_code,
+            method=request.method,
+            external_event_id=str(request.path_params.get("external_event_id", "")),
+        )
+    except SignatureError as exc:
+        error = ApiError(str(exc), code=exc.code)
+        error.status_code = exc.status_code
+        raise error from exc
+    if not await _remember(session, call.token_id, call.expires_at):
+        raise Unauthorized("this signed call was already used", code="replayed_signature")
+    return call
+
+
+VerifiedCall = Annotated[RegionalCall, Depends(verified_call)]

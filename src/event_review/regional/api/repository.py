@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import cast, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import Text
+
+from event_review.regional.store.models import RegionalEvent, ReviewRequest
+
+
+async def payload_text(session: AsyncSession, external_event_id: str) -> str | None:
+    """The payload as PostgreSQL renders it: no parse and re-serialise on the way out."""
+    return await session.scalar(
+        select(cast(RegionalEvent.payload, Text)).where(
+            RegionalEvent.external_event_id == external_event_id
+        )
+    )
+
+
+async def lock_event(session: AsyncSession, external_event_id: str) -> RegionalEvent | None:
+    return await session.scalar(
+        select(RegionalEvent)
+        .where(RegionalEvent.external_event_id == external_event_id)
+        .with_for_update()
+    )
+
+
+async def stored_response(session: AsyncSession, key: str) -> ReviewRequest | None:
+    return await session.scalar(
+        select(ReviewRequest)
+        .where(ReviewRequest.idempotency_key == key)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def record_review(
+    session: AsyncSession, external_event_id: str, values: dict[str, Any]
+) -> None:
+    await session.execute(
+        update(RegionalEvent)
+        .where(RegionalEvent.external_event_id == external_event_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def remember_response(
+    session: AsyncSession, key: str, external_event_id: str, response: dict[str, Any]
+) -> None:
+    await session.execute(
+        insert(ReviewRequest).values(
+            idempotency_key=key, external_event_id=external_event_id, response=response
+        )
+    )

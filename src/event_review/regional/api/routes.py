@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+from fastapi.responses import JSONResponse
+
+from event_review.contracts.errors import ErrorBody
+from event_review.contracts.regional import IDEMPOTENCY_HEADER, RecordedReview, ReviewOutcome
+from event_review.regional.api import service
+from event_review.regional.api.calls import VerifiedCall
+from event_review.runtime.database import DbSession
+
+router = APIRouter(
+    prefix="/regional/v1/events",
+    tags=["regional"],
+    responses={
+        401: {"model": ErrorBody, "description": "Not signed by the centre, expired or replayed"},
+        403: {"model": ErrorBody, "description": "Signed for another region, method or event"},
+        404: {"model": ErrorBody, "description": "No such event in this region"},
+    },
+)
+
+IdempotencyKey = Annotated[
+    str, Header(alias=IDEMPOTENCY_HEADER, min_length=8, max_length=200, pattern=r"^[\x21-\x7e]+$")
+]
+
+
+@router.get("/{external_event_id}", response_class=Response)
+async def fetch_payload(external_event_id: str, call: VerifiedCall, session: DbSession) -> Response:
+    """Regional Data Fetch API: the full payload, for the centre to stream to a reviewer."""
+    del call  # verified by the dependency
+    return Response(
+        content=await service.payload(session, external_event_id),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.post(
+    "/{external_event_id}/review",
+    response_model=RecordedReview,
+    responses={409: {"model": ErrorBody, "description": "Recorded under another key"}},
+)
+async def record_review(
+    external_event_id: str,
+    body: ReviewOutcome,
+    idempotency_key: IdempotencyKey,
+    call: VerifiedCall,
+    session: DbSession,
+) -> JSONResponse:
+    """Regional Update API: record a review outcome; a repeated key replays the first answer."""
+    del call
+    result, replayed = await service.record_review(
+        session, external_event_id, idempotency_key, body
+    )
+    return JSONResponse(
+        result.model_dump(mode="json"),
+        headers={"Idempotent-Replayed": "true"} if replayed else None,
+    )

@@ -1,0 +1,65 @@
+"""Build a service's FastAPI application: database, health, errors, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+
+from fastapi import APIRouter, FastAPI
+
+from event_review import __version__
+from event_review.runtime.database import Database
+from event_review.runtime.errors import install_error_handlers
+from event_review.runtime.health import health_router
+from event_review.runtime.migrations import Schema
+from event_review.runtime.postgres import ServerLocation
+from event_review.settings import Settings
+
+Resources = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_service_app(
+    settings: Settings,
+    *,
+    name: str,
+    title: str,
+    routers: Sequence[APIRouter],
+    schema: Schema,
+    location: ServerLocation | None = None,
+    database: Database | None = None,
+    resources: Resources | None = None,
+) -> FastAPI:
+    """An app serving `routers`; it connects to `location` at startup, or uses `database`.
+
+    `resources` opens whatever else the service holds for its lifetime (HTTP
+    clients, keys) and stores it on `app.state`.
+    """
+    if (location is None) == (database is None):
+        raise ValueError("give exactly one of location or database")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        db = database or Database.connect(
+            location,  # type: ignore[arg-type]  # checked above
+            application_name=f"event-review-{name}",
+        )
+        try:
+            async with db.sessionmaker() as session:
+                await schema.ensure_at_head(await session.connection())
+            app.state.database = db
+            async with resources(app) if resources else nullcontext():
+                yield
+        finally:
+            if owned:
+                await db.dispose()
+
+    app = FastAPI(title=title, version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    if database is not None:
+        app.state.database = database
+    install_error_handlers(app)
+    app.include_router(health_router(schema))
+    for router in routers:
+        app.include_router(router)
+    return app
