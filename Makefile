@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Start the central platform on http://127.0.0.1:8000 (development mode, embedded PostgreSQL).
+## The whole multi-region platform with demo data on http://127.0.0.1:8000 (Ctrl-C stops it).
+## Extra options pass through: make up ARGS="--reset --demo-password s3cret-demo".
 up: $(STAMP)
-	EVENT_REVIEW_ENVIRONMENT=development $(BIN)/event-review migrate
-	EVENT_REVIEW_ENVIRONMENT=development $(BIN)/event-review serve all --port $${PORT:-8000}
+	$(BIN)/event-review up $(ARGS)
 
 ## Lint, type-check, check the import boundary, then run every test.
 test: $(STAMP) lint

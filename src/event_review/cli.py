@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 
 import typer
 import uvicorn
 
+from event_review.central.admin.service import normalise_region_code
+from event_review.central.auth.passwords import MIN_PASSWORD_LENGTH
 from event_review.central.db import migrate as central_migrations
 from event_review.cli_admin import regions_app, teams_app, users_app
 from event_review.cli_support import (
@@ -24,7 +27,11 @@ from event_review.regional.store.migrate import REGIONAL_SCHEMA
 from event_review.runtime.database import Database
 from event_review.runtime.migrations import Schema
 from event_review.runtime.postgres import ServerLocation
+from event_review.settings import Environment
+from event_review.targets.demo import DemoSeed
 from event_review.targets.registry import SERVE_TARGETS
+from event_review.targets.up import UpOptions, prepare_databases, region_locations
+from event_review.targets.up import run as run_up
 
 app = typer.Typer(
     name="event-review",
@@ -104,6 +111,61 @@ async def _check_schema(location: ServerLocation, schema: Schema) -> None:
             await schema.ensure_at_head(await session.connection())
     finally:
         await database.dispose()
+
+
+@app.command()
+def up(
+    port: int = typer.Option(
+        8000, help="Central port; regional APIs listen on the ports after it."
+    ),
+    regions: str = typer.Option("us,ca,apac,eu", help="Comma-separated region codes."),
+    demo_password: str | None = typer.Option(
+        None, "--demo-password", help="Password of every demo user (default: random, printed)."
+    ),
+    reset: bool = typer.Option(False, "--reset", help="Start from empty databases."),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+) -> None:
+    """Run the whole multi-region platform on this machine, with demo data (development)."""
+    codes = [c.strip().lower() for c in regions.split(",") if c.strip()]
+    if not codes:
+        fail("--regions needs at least one region code", exit_code=2)
+    password = demo_password or secrets.token_urlsafe(9)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        fail(f"--demo-password needs at least {MIN_PASSWORD_LENGTH} characters", exit_code=2)
+    settings = load_settings(default_format="console").model_copy(
+        update={"environment": Environment.DEVELOPMENT}
+    )
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    with friendly_errors():
+        for code in codes:
+            normalise_region_code(code)
+        options = UpOptions(
+            port=port, regions=codes, demo_password=password, reset=reset, host=host
+        )
+        central = central_location(settings)
+        regional = region_locations(central, codes)
+        typer.echo("preparing databases …")
+        prepare_databases(central, regional, reset=reset)
+
+        def announce(seeded: DemoSeed) -> None:
+            lines = [
+                "",
+                f"Event Review Platform is up (development mode): http://{host}:{port}",
+                f"  API docs        http://{host}:{port}/docs",
+            ]
+            for region in seeded.regions:
+                lines.append(f"  region {region.code:<8} {region.api_url}  (regional API)")
+            lines.append(f"  demo logins (password: {password}):")
+            for username, what in seeded.users.items():
+                lines.append(f"    {username:<16} {what}")
+            lines.append("Ctrl-C stops everything.")
+            typer.echo("\n".join(lines))
+
+        try:
+            asyncio.run(run_up(settings, options, central, regional, announce))
+        except KeyboardInterrupt:
+            pass
+    typer.echo("stopped")
 
 
 @app.command()

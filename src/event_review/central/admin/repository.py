@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import IngestKey, Region, Team, TeamRegion, User
@@ -19,6 +19,18 @@ async def add_region(session: AsyncSession, code: str, api_url: str, key_hash: s
     await session.execute(insert(IngestKey).values(region_code=code, key_hash=key_hash))
     await session.refresh(region)
     return region
+
+
+async def add_ingest_key(
+    session: AsyncSession, code: str, key_hash: str, *, revoke_others: bool
+) -> None:
+    if revoke_others:
+        await session.execute(
+            update(IngestKey)
+            .where(IngestKey.region_code == code, IngestKey.revoked_at.is_(None))
+            .values(revoked_at=func.now())
+        )
+    await session.execute(insert(IngestKey).values(region_code=code, key_hash=key_hash))
 
 
 async def list_regions(session: AsyncSession) -> Sequence[Region]:

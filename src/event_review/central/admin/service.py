@@ -208,3 +208,42 @@ async def set_retention(
         retention_days=region.retention_days,
         created_at=region.created_at,
     )
+
+
+async def issue_ingest_key(
+    session: AsyncSession, code: str, *, revoke_others: bool, actor: str
+) -> str:
+    """A new ingest key for a region; with `revoke_others`, older keys stop working now."""
+    code = normalise_region_code(code)
+    if await repository.get_region(session, code) is None:
+        raise NotFound(f"unknown region {code!r}", code="unknown_region")
+    key = new_ingest_key()
+    await repository.add_ingest_key(session, code, digest(key), revoke_others=revoke_others)
+    await audit.record(
+        session,
+        actor_type="operator",
+        actor=actor,
+        action="region.ingest_key_issued",
+        details={"code": code, "revoked_others": revoke_others},
+    )
+    return key
+
+
+async def set_password(session: AsyncSession, username: str, password: str, *, actor: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Unprocessable(
+            f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
+            code="weak_password",
+        )
+    user = await repository.get_user(session, username.strip().lower())
+    if user is None:
+        raise NotFound(f"unknown user {username!r}", code="unknown_user")
+    user.password_hash = hash_password(password)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_type="operator",
+        actor=actor,
+        action="user.password_set",
+        details={"username": user.username},
+    )
