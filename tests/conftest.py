@@ -24,10 +24,14 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from event_review.central.db import migrate
+from event_review.central.regional_client import RegionalClient
+from event_review.regional.store.migrate import REGIONAL_SCHEMA
 from event_review.runtime.database import Database
+from event_review.runtime.keys import signing_key
 from event_review.runtime.postgres import (
     ServerLocation,
     drop_database,
@@ -86,17 +90,20 @@ def template_db(server: ServerLocation) -> Iterator[ServerLocation]:
     yield from _migrated(server, "tpl")
 
 
+async def _clone(template: ServerLocation) -> ServerLocation:
+    location = template.with_database(f"{template.database}_{uuid.uuid4().hex[:10]}")
+    conn = await asyncpg.connect(template.with_database("postgres").asyncpg_dsn())
+    try:
+        await conn.execute(f'CREATE DATABASE "{location.database}" TEMPLATE "{template.database}"')
+    finally:
+        await conn.close()
+    return location
+
+
 @pytest.fixture
 async def fresh_db(template_db: ServerLocation) -> AsyncIterator[ServerLocation]:
     """A migrated database of this test's own, committed state allowed."""
-    location = template_db.with_database(f"{template_db.database}_{uuid.uuid4().hex[:10]}")
-    conn = await asyncpg.connect(template_db.with_database("postgres").asyncpg_dsn())
-    try:
-        await conn.execute(
-            f'CREATE DATABASE "{location.database}" TEMPLATE "{template_db.database}"'
-        )
-    finally:
-        await conn.close()
+    location = await _clone(template_db)
     yield location
     await drop_database(location)
 
@@ -127,22 +134,67 @@ async def session(database: Database) -> AsyncIterator[AsyncSession]:
         yield s
 
 
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where development key pairs are generated: shared by central and regional apps."""
+    return tmp_path_factory.mktemp("data")
+
+
 @pytest.fixture
-def settings() -> Settings:
+def settings(data_dir: Path) -> Settings:
     return Settings(
         environment=Environment.DEVELOPMENT,
+        data_dir=data_dir,
         jwt_secret="test-jwt-secret-" + "x" * 32,
         service_token="test-service-token-" + "y" * 32,
     )
 
 
 @pytest.fixture
-async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    """The `all` target's app over ASGI, on the test's rolled-back transaction."""
-    app = SERVE_TARGETS["all"].build(settings, database=database)
+def app(settings: Settings, database: Database) -> FastAPI:
+    """The `all` target's app on the test's rolled-back transaction.
+
+    ASGI clients do not run the lifespan, so tests that reach a region set
+    `app.state.regional_client` themselves (see `regional_app`).
+    """
+    return SERVE_TARGETS["all"].build(settings, database=database)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def regional_template_db(server: ServerLocation) -> Iterator[ServerLocation]:
+    location = server.with_database(f"{server.database}_region_tpl")
+    asyncio.run(ensure_database(location))
+    REGIONAL_SCHEMA.upgrade(location)
+    yield location
+    asyncio.run(drop_database(location))
+
+
+@pytest.fixture
+async def regional_db(regional_template_db: ServerLocation) -> AsyncIterator[Database]:
+    """A fresh, migrated regional database of this test's own."""
+    location = await _clone(regional_template_db)
+    database = Database.connect(location, application_name="test-regional", pool_size=5)
+    yield database
+    await database.dispose()
+    await drop_database(location)
+
+
+@pytest.fixture
+async def regional_app(
+    settings: Settings, regional_db: Database, app: FastAPI
+) -> AsyncIterator[FastAPI]:
+    """Region "eu"'s API, in process; the central app calls it through a signed client."""
+    regional = SERVE_TARGETS["regional-api"].build(settings, database=regional_db, region="eu")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=regional)) as http:
+        app.state.regional_client = RegionalClient(http, signing_key(settings))
+        yield regional
 
 
 @pytest.fixture

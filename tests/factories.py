@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,9 @@ from event_review.central.auth import repository as auth_repository
 from event_review.central.auth.passwords import hash_password
 from event_review.central.auth.tokens import issue_token
 from event_review.central.db.models import Role
+from event_review.regional.simulator.payloads import make_event
+from event_review.regional.simulator.service import insert_events
+from event_review.runtime.database import Database
 from event_review.settings import Settings
 
 PASSWORD = "correct-horse-battery"
@@ -75,7 +79,7 @@ class Factory:
     async def region(self, code: str) -> RegionHandle:
         if code not in self.regions:
             created = await admin.add_region(
-                self.session, code, f"http://127.0.0.1:9/{code}", actor="test"
+                self.session, code, f"http://{code}.region.test", actor="test"
             )
             await self.session.commit()
             self.regions[code] = RegionHandle(code, created.ingest_key)
@@ -141,3 +145,35 @@ class Factory:
         )
         assert response.status_code == 200, response.text
         return [r["event_id"] for r in response.json()["results"]]
+
+    async def regional_events(
+        self, regional_db: Database, count: int, region: str = "eu", seed: int = 1
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Events as a region holds them, and their metadata ingested centrally.
+
+        Returns (central event id, full regional document) pairs.
+        """
+        rng = random.Random(seed)
+        documents = [make_event(region, rng) for _ in range(count)]
+        async with regional_db.sessionmaker() as session:
+            await insert_events(session, documents)
+            await session.commit()
+        handle = await self.region(region)
+        bodies = [
+            {
+                "external_event_id": d["external_event_id"],
+                "region_code": region,
+                "event_type": d["event_type"],
+                "occurred_at": d["occurred_at"],
+                "device_id": d["device_id"],
+                "priority": d["priority"],
+                "summary": {"severity": d["severity"]},
+            }
+            for d in documents
+        ]
+        response = await self.client.post(
+            "/api/v1/internal-ingest/events", json={"events": bodies}, headers=handle.headers
+        )
+        assert response.status_code == 200, response.text
+        ids = [r["event_id"] for r in response.json()["results"]]
+        return list(zip(ids, documents, strict=True))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from event_review.regional.api.calls import RegionalContext
@@ -24,14 +21,7 @@ def create_regional_app(
     location: ServerLocation | None = None,
     database: Database | None = None,
 ) -> FastAPI:
-    context = RegionalContext(region_code, verification_keys(settings))
-
-    @asynccontextmanager
-    async def resources(app: FastAPI) -> AsyncIterator[None]:
-        app.state.regional = context
-        yield
-
-    return create_service_app(
+    app = create_service_app(
         settings,
         name=f"regional-api-{region_code}",
         title=f"Event Review Platform — regional API ({region_code})",
@@ -39,5 +29,6 @@ def create_regional_app(
         schema=REGIONAL_SCHEMA,
         location=location,
         database=database,
-        resources=resources,
     )
+    app.state.regional = RegionalContext(region_code, verification_keys(settings))
+    return app

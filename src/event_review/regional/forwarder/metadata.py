@@ -11,13 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from event_review.contracts.ingest import EventMetadata
 
 # Only allow-listed payload keys are read out of the database at all, so the
-# forwarder never holds personal data or the canary even in memory.
+# forwarder never holds personal data or the canary even in memory. Values
+# must be scalars: a coarse summary has no use for nested objects, and an
+# allow-list mistake ("driver", "location") then forwards nothing.
 _PENDING = text(
     """
     SELECT q.seq, e.external_event_id, e.event_type, e.occurred_at, e.device_id, e.priority,
            COALESCE((SELECT jsonb_object_agg(p.key, p.value)
                      FROM jsonb_each(e.payload) AS p
-                     WHERE p.key = ANY(CAST(:summary_fields AS text[]))), '{}'::jsonb) AS summary
+                     WHERE p.key = ANY(CAST(:summary_fields AS text[]))
+                       AND jsonb_typeof(p.value) IN ('string', 'number', 'boolean')),
+                    '{}'::jsonb) AS summary
     FROM forward_queue AS q
     JOIN events AS e USING (external_event_id)
     ORDER BY q.seq
