@@ -14,6 +14,7 @@ from event_review.central.admin.service import normalise_region_code
 from event_review.central.auth.passwords import MIN_PASSWORD_LENGTH
 from event_review.central.db import migrate as central_migrations
 from event_review.cli_admin import regions_app, teams_app, users_app
+from event_review.cli_regional import regional_app
 from event_review.cli_support import (
     JsonOption,
     central_location,
@@ -43,6 +44,7 @@ app.add_typer(regions_app, name="regions")
 app.add_typer(teams_app, name="teams")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
+app.add_typer(regional_app, name="regional")
 
 _TARGET_HELP = "; ".join(f"{t.name}: {t.summary}" for t in SERVE_TARGETS.values())
 RegionOption = typer.Option(None, "--region", help="Region code (regional targets).")

@@ -54,3 +54,7 @@ async def remember_response(
             idempotency_key=key, external_event_id=external_event_id, response=response
         )
     )
+
+
+async def get_event(session: AsyncSession, external_event_id: str) -> RegionalEvent | None:
+    return await session.get(RegionalEvent, external_event_id)
