@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -27,6 +28,9 @@ CLI_TIMEOUT = 60.0
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 UNREACHABLE_DATABASE_URL = "postgresql://nobody@127.0.0.1:9/unreachable"
+# Where commands keep files (development signing keys, embedded PostgreSQL) unless a
+# test gives its own: never the developer's real data directory.
+SCRATCH_DATA_DIR = Path(tempfile.gettempdir()) / f"event-review-tests-{os.getuid()}"
 
 
 def database_url(location: ServerLocation) -> str:
@@ -46,7 +50,11 @@ def cli_env(
     # Without a location, a URL nothing listens on: no command may fall back to an
     # embedded server in the developer's own data directory.
     env["DATABASE_URL"] = database_url(location) if location else UNREACHABLE_DATABASE_URL
+    env["EVENT_REVIEW_DATA_DIR"] = str(SCRATCH_DATA_DIR)
     env["EVENT_REVIEW_LOG_FORMAT"] = "console"
+    # Help and usage errors render the same everywhere: wide, without colour codes.
+    env.pop("FORCE_COLOR", None)
+    env.update(COLUMNS="200", NO_COLOR="1")
     env.update(extra or {})
     return env
 
@@ -116,6 +124,10 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def client(self) -> httpx.Client:
+        """A client for this server that ignores any proxy settings of the environment."""
+        return httpx.Client(base_url=self.base_url, timeout=10.0, trust_env=False)
+
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
         """Poll /readyz until it answers 200; fail with the server's log otherwise."""
         deadline = time.monotonic() + timeout
@@ -127,7 +139,8 @@ class ServerProcess:
                     + self.log()
                 )
             try:
-                response = httpx.get(f"{self.base_url}/readyz", timeout=2.0)
+                with self.client() as http:
+                    response = http.get("/readyz", timeout=2.0)
             except httpx.TransportError as exc:
                 last = repr(exc)
             else:
@@ -151,18 +164,26 @@ class ServerProcess:
 
 @contextmanager
 def serving(
-    location: ServerLocation, target: str, log_dir: Path, env: Mapping[str, str] | None = None
+    location: ServerLocation, target: str, work_dir: Path, env: Mapping[str, str] | None = None
 ) -> Iterator[ServerProcess]:
-    """Run `event-review serve TARGET` on a free port until the block ends (not yet ready)."""
+    """Run `event-review serve TARGET` (development mode) on a free port until the block ends.
+
+    Its log and data directory go under `work_dir`; call `wait_ready()` before using it.
+    """
     port = free_port()
-    log_path = log_dir / f"serve-{target}-{port}.log"
+    log_path = work_dir / f"serve-{target}-{port}.log"
+    extra = {
+        "EVENT_REVIEW_ENVIRONMENT": "development",
+        "EVENT_REVIEW_DATA_DIR": str(work_dir / "data"),
+        **(env or {}),
+    }
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             [*COMMAND, "serve", target, "--host", "127.0.0.1", "--port", str(port)],
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            env=cli_env(location, {"EVENT_REVIEW_ENVIRONMENT": "development", **(env or {})}),
+            env=cli_env(location, extra),
         )
     server = ServerProcess(process, f"http://127.0.0.1:{port}", log_path)
     try:

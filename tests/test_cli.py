@@ -220,7 +220,8 @@ def test_an_unknown_role_is_a_usage_error() -> None:
         (("regions",), ["where events come from", "add", "list"]),
         (("teams",), ["Teams and the regions", "add", "list"]),
         (("users",), ["reviewers, leads and admins", "add", "list"]),
-        (("serve",), ["Run one central target", "ingestor", "review", "all"]),
+        (("keys",), ["sign the centre's calls to the regions", "generate"]),
+        (("serve",), ["Run one target as an HTTP server", "ingestor", "review", "all"]),
     ],
 )
 def test_help_says_what_each_command_does(args: tuple[str, ...], expected: list[str]) -> None:

@@ -6,7 +6,6 @@ import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from event_review.runtime.postgres import ServerLocation
@@ -48,7 +47,7 @@ def test_all_target_serves_the_review_flow(fresh_db: ServerLocation, tmp_path: P
 
     with serving(fresh_db, "all", tmp_path) as server:
         server.wait_ready()
-        with httpx.Client(base_url=server.base_url, timeout=10.0) as http:
+        with server.client() as http:
             bodies = [event_body("eu") for _ in range(3)]
             ingested = http.post(INGEST_BATCH, json={"events": bodies}, headers=bearer(ingest_key))
             assert ingested.status_code == 200, ingested.text
@@ -104,7 +103,7 @@ def test_all_target_serves_docs_and_the_requeue_trigger(
 ) -> None:
     with serving(fresh_db, "all", tmp_path) as server:
         server.wait_ready()
-        with httpx.Client(base_url=server.base_url, timeout=10.0) as http:
+        with server.client() as http:
             requeue = http.post(
                 "/api/v1/internal/trigger-requeue", headers=bearer(DEV_SERVICE_TOKEN)
             )
@@ -132,7 +131,7 @@ def test_ingestor_target_serves_ingest_only(fresh_db: ServerLocation, tmp_path: 
 
     with serving(fresh_db, "ingestor", tmp_path) as server:
         server.wait_ready()
-        with httpx.Client(base_url=server.base_url, timeout=10.0) as http:
+        with server.client() as http:
             ingested = http.post(INGEST_ONE, json=event_body("eu"), headers=bearer(ingest_key))
             login = http.post("/api/v1/auth/login", json={"username": "rita", "password": PASSWORD})
             paths = set(http.get("/openapi.json").json()["paths"])

@@ -8,10 +8,14 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
+from event_review.contracts.signing import generate_private_key_pem
 from event_review.settings import (
     DEV_JWT_SECRET,
     DEV_SERVICE_TOKEN,
+    FORWARDER_SECRETS,
     MIN_SECRET_LENGTH,
+    REGIONAL_API_SECRETS,
+    WRITEBACK_SECRETS,
     Environment,
     InsecureSettingsError,
     Settings,
@@ -20,6 +24,7 @@ from tests.cli_helpers import free_port, run_cli
 
 JWT = "EVENT_REVIEW_JWT_SECRET"
 SERVICE = "EVENT_REVIEW_SERVICE_TOKEN"
+SIGNING_KEY = "EVENT_REVIEW_REGIONAL_SIGNING_KEY"
 STRONG_JWT = "j" * MIN_SECRET_LENGTH
 STRONG_SERVICE = "s" * MIN_SECRET_LENGTH
 
@@ -46,6 +51,7 @@ def test_production_is_the_default_and_refuses_missing_secrets() -> None:
     assert settings.environment is Environment.PRODUCTION
     assert f"{JWT} is not set" in message
     assert f"{SERVICE} is not set" in message
+    assert f"{SIGNING_KEY} is not set" in message
     assert "EVENT_REVIEW_ENVIRONMENT=development" in message
 
 
@@ -64,16 +70,19 @@ def test_production_refuses_a_secret_one_character_too_short(
 ) -> None:
     monkeypatch.setenv(JWT, "j" * (MIN_SECRET_LENGTH - 1))
     monkeypatch.setenv(SERVICE, STRONG_SERVICE)
+    monkeypatch.setenv(SIGNING_KEY, generate_private_key_pem())
 
     message = refusal(Settings())
 
     assert f"{JWT} is shorter than {MIN_SECRET_LENGTH} characters" in message
     assert SERVICE not in message
+    assert SIGNING_KEY not in message
 
 
 def test_production_refuses_an_empty_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(JWT, STRONG_JWT)
     monkeypatch.setenv(SERVICE, "")
+    monkeypatch.setenv(SIGNING_KEY, generate_private_key_pem())
 
     message = refusal(Settings())
 
@@ -84,6 +93,7 @@ def test_production_refuses_an_empty_secret(monkeypatch: pytest.MonkeyPatch) -> 
 def test_production_accepts_strong_secrets_and_uses_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(JWT, STRONG_JWT)
     monkeypatch.setenv(SERVICE, STRONG_SERVICE)
+    monkeypatch.setenv(SIGNING_KEY, generate_private_key_pem())
     settings = Settings()
 
     settings.require_production_secrets()
@@ -93,6 +103,23 @@ def test_production_accepts_strong_secrets_and_uses_them(monkeypatch: pytest.Mon
     assert settings.effective_service_token == STRONG_SERVICE
     assert STRONG_JWT not in repr(settings)
     assert STRONG_SERVICE not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (WRITEBACK_SECRETS, ["EVENT_REVIEW_REGIONAL_SIGNING_KEY is not set"]),
+        (REGIONAL_API_SECRETS, ["EVENT_REVIEW_CENTRAL_PUBLIC_KEYS is not set"]),
+        (FORWARDER_SECRETS, ["EVENT_REVIEW_INGEST_KEY is not set"]),
+        ((), []),
+    ],
+)
+def test_each_process_checks_only_the_secrets_it_needs(
+    monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...], expected: list[str]
+) -> None:
+    monkeypatch.setenv(JWT, DEV_JWT_SECRET)  # insecure, but none of these processes use it
+
+    assert Settings().insecure_secrets(names) == expected
 
 
 def test_development_accepts_missing_secrets_and_falls_back_to_the_dev_ones(
@@ -163,5 +190,6 @@ def test_serve_in_production_without_secrets_exits_before_starting() -> None:
     assert result.stderr.startswith("error: refusing to start:"), result.stderr
     assert f"{JWT} is not set" in result.stderr
     assert f"{SERVICE} is not set" in result.stderr
+    assert f"{SIGNING_KEY} is not set" in result.stderr
     assert "Uvicorn running" not in result.stderr
     assert result.stdout == ""

@@ -20,6 +20,16 @@ from sqlalchemy.ext.asyncio import (
 
 from event_review.runtime.postgres import ServerLocation
 
+# Named constraints make migrations reviewable and downgrades deterministic;
+# both the central and the regional schema use them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 
 @dataclass
 class Database:

@@ -12,7 +12,7 @@ from event_review.central.admin import repository
 from event_review.central.admin.schemas import RegionCreated, RegionOut, TeamOut, UserOut
 from event_review.central.audit import repository as audit
 from event_review.central.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
-from event_review.central.db.models import RetentionPolicy, Role
+from event_review.central.db.models import Region, RetentionPolicy, Role
 from event_review.central.ingest.keys import digest, new_ingest_key
 from event_review.runtime.errors import Conflict, NotFound, Unprocessable
 
@@ -61,17 +61,12 @@ async def add_region(
     return RegionCreated(code=code, api_url=api_url, ingest_key=key)
 
 
+def _region_out(region: Region) -> RegionOut:
+    return _region_out(region)
+
+
 async def list_regions(session: AsyncSession) -> list[RegionOut]:
-    return [
-        RegionOut(
-            code=r.code,
-            api_url=r.api_url,
-            retention_policy=r.retention_policy,
-            retention_days=r.retention_days,
-            created_at=r.created_at,
-        )
-        for r in await repository.list_regions(session)
-    ]
+    return [_region_out(r) for r in await repository.list_regions(session)]
 
 
 async def add_team(
@@ -201,13 +196,7 @@ async def set_retention(
         action="region.retention_set",
         details={"code": code, "policy": policy.value, "days": days},
     )
-    return RegionOut(
-        code=region.code,
-        api_url=region.api_url,
-        retention_policy=region.retention_policy,
-        retention_days=region.retention_days,
-        created_at=region.created_at,
-    )
+    return _region_out(region)
 
 
 async def issue_ingest_key(

@@ -3,15 +3,10 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-# Named constraints make migrations reviewable and downgrades deterministic.
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from event_review.runtime.database import NAMING_CONVENTION
 
 
 class Base(DeclarativeBase):
+    """The central database's tables."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
