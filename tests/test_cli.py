@@ -243,7 +243,7 @@ async def test_commands_on_an_unmigrated_database_say_to_run_migrate(
     assert "Traceback" not in regions.stderr
     assert requeue.returncode == 1, str(requeue)
     error = requeue.json()["error"]
-    assert error["code"] == "SchemaNotReadyError"
+    assert error["code"] == "schema_not_ready"
     assert "run `event-review migrate`" in error["message"]
 
 

@@ -14,10 +14,11 @@ import typer
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.migrate import SchemaNotReadyError, ensure_at_head
+from event_review.central.db.migrate import ensure_at_head
 from event_review.runtime.database import Database
 from event_review.runtime.errors import ApiError
 from event_review.runtime.logging import configure_logging
+from event_review.runtime.migrations import SchemaNotReadyError
 from event_review.runtime.postgres import (
     CENTRAL_EMBEDDED_DATABASE,
     DatabaseConfigError,
@@ -62,8 +63,12 @@ def friendly_errors(as_json: bool = False) -> Iterator[None]:
         yield
     except ApiError as exc:
         fail(exc.message, as_json=as_json, code=exc.code)
-    except (SchemaNotReadyError, DatabaseConfigError, InsecureSettingsError) as exc:
-        fail(str(exc), as_json=as_json, code=type(exc).__name__)
+    except SchemaNotReadyError as exc:
+        fail(str(exc), as_json=as_json, code="schema_not_ready")
+    except DatabaseConfigError as exc:
+        fail(str(exc), as_json=as_json, code="invalid_database_url")
+    except InsecureSettingsError as exc:
+        fail(str(exc), as_json=as_json, code="insecure_settings")
     except OSError as exc:
         fail(f"cannot reach the database: {exc}", as_json=as_json, code="database_unreachable")
 

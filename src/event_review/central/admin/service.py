@@ -62,7 +62,13 @@ async def add_region(
 
 
 def _region_out(region: Region) -> RegionOut:
-    return _region_out(region)
+    return RegionOut(
+        code=region.code,
+        api_url=region.api_url,
+        retention_policy=region.retention_policy,
+        retention_days=region.retention_days,
+        created_at=region.created_at,
+    )
 
 
 async def list_regions(session: AsyncSession) -> list[RegionOut]:
