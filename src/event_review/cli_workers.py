@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import httpx
 import typer
+from prometheus_client import start_http_server
 
 from event_review.central.app import regional_http_client
 from event_review.central.db.migrate import CENTRAL_SCHEMA
@@ -103,9 +104,20 @@ def purge(as_json: bool = JsonOption) -> None:
         typer.echo(f"purged {total} completed event(s)" + (f": {counts}" if counts else ""))
 
 
-def writeback() -> None:
+MetricsPortOption = typer.Option(
+    None, "--metrics-port", help="Serve Prometheus metrics on this port (0.0.0.0)."
+)
+
+
+def _serve_metrics(port: int | None) -> None:
+    if port is not None:
+        start_http_server(port)
+
+
+def writeback(metrics_port: int | None = MetricsPortOption) -> None:
     """Deliver review outcomes to the regions until stopped (a worker)."""
     settings = load_settings()
+    _serve_metrics(metrics_port)
     with friendly_errors():
         settings.require_production_secrets(WRITEBACK_SECRETS)
         key = signing_key(settings)
@@ -119,9 +131,11 @@ def writeback() -> None:
 
 def forwarder(
     region: str = typer.Option(..., "--region", help="The region whose events to forward."),
+    metrics_port: int | None = MetricsPortOption,
 ) -> None:
     """Send new regional events' metadata to the central ingestor until stopped."""
     settings = load_settings()
+    _serve_metrics(metrics_port)
     region = region.lower()
     with friendly_errors():
         settings.require_production_secrets(FORWARDER_SECRETS)

@@ -9,6 +9,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 
 from event_review.central.db.migrate import CENTRAL_SCHEMA
+from event_review.central.metrics import refresh_gauges
 from event_review.central.regional_client import RegionalClient
 from event_review.runtime.app import create_service_app
 from event_review.runtime.database import Database
@@ -56,4 +57,5 @@ def create_app(
         location=location,
         database=database,
         resources=resources,
+        metrics_refreshers=[refresh_gauges],
     )

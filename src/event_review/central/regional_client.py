@@ -16,6 +16,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from event_review.contracts.regional import IDEMPOTENCY_HEADER, RecordedReview, ReviewOutcome
 from event_review.contracts.signing import sign_call
 from event_review.runtime.errors import BadGateway, GatewayTimeout
+from event_review.runtime.observability import REQUEST_ID_HEADER, current_request_id
+
+
+def _request_id() -> dict[str, str]:
+    """Carry the caller's request id into the region, so logs line up across the boundary."""
+    request_id = current_request_id()
+    return {REQUEST_ID_HEADER: request_id} if request_id else {}
 
 
 class RegionalCallError(Exception):
@@ -53,7 +60,7 @@ class RegionalClient:
             method,
             url + suffix,
             json=json_body,
-            headers={"Authorization": f"Bearer {token}", **(headers or {})},
+            headers={"Authorization": f"Bearer {token}", **_request_id(), **(headers or {})},
         )
 
     async def open_payload(

@@ -12,6 +12,7 @@ from event_review.runtime.database import Database
 from event_review.runtime.errors import install_error_handlers
 from event_review.runtime.health import health_router
 from event_review.runtime.migrations import Schema
+from event_review.runtime.observability import ObservabilityMiddleware, Refresher, metrics_router
 from event_review.runtime.postgres import ServerLocation
 from event_review.settings import Settings
 
@@ -28,6 +29,7 @@ def create_service_app(
     location: ServerLocation | None = None,
     database: Database | None = None,
     resources: Resources | None = None,
+    metrics_refreshers: list[Refresher] | None = None,
 ) -> FastAPI:
     """An app serving `routers`; it connects to `location` at startup, or uses `database`.
 
@@ -59,7 +61,9 @@ def create_service_app(
     if database is not None:
         app.state.database = database
     install_error_handlers(app)
+    app.add_middleware(ObservabilityMiddleware, target=name)
     app.include_router(health_router(schema))
+    app.include_router(metrics_router(metrics_refreshers or []))
     for router in routers:
         app.include_router(router)
     return app

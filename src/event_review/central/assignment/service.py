@@ -12,6 +12,7 @@ from event_review.central.auth.principal import Principal
 from event_review.central.db.models import Event, EventStatus
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
+from event_review.central.metrics import CLAIM_SECONDS, CLAIMED
 from event_review.runtime.errors import Conflict, Forbidden
 
 
@@ -27,6 +28,13 @@ async def next_batch(
     session: AsyncSession, principal: Principal, size: int, lease: timedelta
 ) -> Batch:
     """Claim up to `size` events of the caller's regions, or return what it already holds."""
+    with CLAIM_SECONDS.time():
+        return await _next_batch(session, principal, size, lease)
+
+
+async def _next_batch(
+    session: AsyncSession, principal: Principal, size: int, lease: timedelta
+) -> Batch:
     await repository.lock_claimant(session, principal.user_id)
     held = list(await repository.held_by(session, principal.user_id))
     if held:
@@ -34,6 +42,7 @@ async def next_batch(
     claimed = await repository.claim(
         session, principal.user_id, principal.region_codes, size, lease
     )
+    CLAIMED.inc(len(claimed))
     await audit.record_many(
         session,
         actor_type="user",

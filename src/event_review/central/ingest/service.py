@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from event_review.central.audit import repository as audit
 from event_review.central.ingest import repository
 from event_review.central.ingest.keys import digest
+from event_review.central.metrics import INGEST_REFUSED, INGESTED
 from event_review.contracts.ingest import BatchIngestResult, EventMetadata, IngestResult
 from event_review.runtime.errors import Forbidden, Unauthorized, Unprocessable
 
@@ -14,6 +15,7 @@ from event_review.runtime.errors import Forbidden, Unauthorized, Unprocessable
 async def authenticate_region(session: AsyncSession, key: str) -> str:
     region = await repository.region_for_key(session, digest(key))
     if region is None:
+        INGEST_REFUSED.labels("invalid_key").inc()
         raise Unauthorized("the ingest key is not valid", code="invalid_ingest_key")
     return region
 
@@ -30,6 +32,7 @@ async def _check_regions(
                 details={"region_code": code},
             )
     if foreign:
+        INGEST_REFUSED.labels("region_mismatch").inc()
         raise Forbidden(
             f"this ingest key belongs to region {caller_region!r} and cannot ingest events "
             f"of region {', '.join(repr(c) for c in foreign)}",
@@ -76,6 +79,8 @@ async def ingest(
         action="event.ingested",
         event_ids=list(created.values()),
     )
+    INGESTED.labels(caller_region, "created").inc(len(created))
+    INGESTED.labels(caller_region, "existing").inc(len(existing))
     results = [
         IngestResult(
             external_event_id=e.external_event_id,

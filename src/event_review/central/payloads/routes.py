@@ -11,10 +11,11 @@ from event_review.central.audit import repository as audit
 from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
 from event_review.central.events import access
 from event_review.central.events import repository as events
+from event_review.central.metrics import PAYLOADS
 from event_review.central.regional_client import RegionalClient, stream_body
 from event_review.contracts.errors import ErrorBody
 from event_review.runtime.database import DbSession
-from event_review.runtime.errors import BadGateway
+from event_review.runtime.errors import ApiError, BadGateway
 
 router = APIRouter(prefix="/api/v1/events", tags=["payloads"])
 
@@ -61,7 +62,12 @@ async def get_payload(
         event_id=event_id,
     )
     client: RegionalClient = request.app.state.regional_client
-    upstream = await client.open_payload(api_url, event.region_code, event.external_event_id)
+    try:
+        upstream = await client.open_payload(api_url, event.region_code, event.external_event_id)
+    except ApiError as exc:
+        PAYLOADS.labels(event.region_code, exc.code).inc()
+        raise
+    PAYLOADS.labels(event.region_code, "ok").inc()
     length = upstream.headers.get("content-length")
     if length is not None and int(length) > settings.payload_max_bytes:
         await upstream.aclose()

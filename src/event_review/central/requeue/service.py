@@ -5,6 +5,7 @@ from __future__ import annotations
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from event_review.central.metrics import REQUEUED
 from event_review.central.requeue import repository
 
 log = structlog.get_logger(__name__)
@@ -23,6 +24,7 @@ async def requeue_stale(
         async with sessionmaker() as session, session.begin():
             count = await repository.requeue_chunk(session, chunk, actor)
         total += count
+        REQUEUED.inc(count)
         if count < chunk:
             break
     log.info("requeue.done", requeued=total, actor=actor)

@@ -10,6 +10,7 @@ from event_review.central.auth.principal import Principal
 from event_review.central.db.models import EventStatus
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
+from event_review.central.metrics import REVIEWED
 from event_review.central.reviews import repository
 from event_review.central.reviews.schemas import ReviewRequest
 from event_review.runtime.errors import Conflict, Forbidden
@@ -56,4 +57,5 @@ async def submit(
         event_id=event_id,
         details={"decision": review.decision.value, "rating": review.rating},
     )
+    REVIEWED.labels(review.decision.value).inc()
     return EventOut.model_validate(updated)

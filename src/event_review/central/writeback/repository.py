@@ -28,7 +28,8 @@ _CLAIM_DUE = text(
     FROM due, regions AS r
     WHERE o.outbox_id = due.outbox_id AND r.code = o.region_code
     RETURNING o.outbox_id, o.event_id, o.region_code, o.external_event_id,
-              o.idempotency_key, o.outcome, o.attempts, r.api_url, r.retention_policy
+              o.idempotency_key, o.outcome, o.attempts, o.created_at,
+              r.api_url, r.retention_policy
     """
 )
 
@@ -42,6 +43,7 @@ class Delivery:
     idempotency_key: uuid.UUID
     outcome: dict[str, Any]
     attempts: int
+    created_at: datetime
     api_url: str
     retention_policy: str
 

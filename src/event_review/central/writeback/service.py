@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from event_review.central.audit import repository as audit
+from event_review.central.metrics import WRITEBACK_ATTEMPTS, WRITEBACK_LAG
 from event_review.central.regional_client import RegionalCallError, RegionalClient
 from event_review.central.retention import repository as retention
 from event_review.central.writeback import repository
@@ -97,6 +98,10 @@ class WritebackWorker:
             )
             if delivery.retention_policy == "delete_on_complete":
                 await retention.delete_events(session, [delivery.event_id], actor=ACTOR)
+        WRITEBACK_ATTEMPTS.labels(delivery.region_code, "delivered").inc()
+        WRITEBACK_LAG.labels(delivery.region_code).observe(
+            (datetime.now(UTC) - delivery.created_at).total_seconds()
+        )
         log.info(
             "writeback.delivered",
             outbox_id=delivery.outbox_id,
@@ -129,6 +134,7 @@ class WritebackWorker:
                     error,
                     datetime.now(UTC) + timedelta(seconds=delay),
                 )
+        WRITEBACK_ATTEMPTS.labels(delivery.region_code, "failed" if give_up else "retry").inc()
         log.warning(
             "writeback.attempt_failed",
             outbox_id=delivery.outbox_id,

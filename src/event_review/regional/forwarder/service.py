@@ -24,6 +24,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from event_review.regional.forwarder.metadata import pending, to_metadata
+from event_review.regional.forwarder.metrics import (
+    CENTRE_UNAVAILABLE,
+    FORWARDED,
+    LAST_FORWARD,
+    REJECTED,
+)
 from event_review.regional.store.models import FORWARD_CHANNEL, ForwardQueueEntry, ForwardReject
 
 log = structlog.get_logger(__name__)
@@ -115,6 +121,9 @@ class Forwarder:
             rejects.extend(await self._deliver(valid))
         await self._acknowledge([seq for seq, _ in rows], rejects)
         self.forwarded += len(rows) - len(rejects)
+        FORWARDED.labels(self.config.region_code).inc(len(rows) - len(rejects))
+        REJECTED.labels(self.config.region_code).inc(len(rejects))
+        LAST_FORWARD.labels(self.config.region_code).set_to_current_time()
         return len(rows)
 
     async def _deliver(self, batch: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, str, str]]:
@@ -124,6 +133,7 @@ class Forwarder:
             try:
                 return await self._post_batch(batch)
             except CentreUnavailable as exc:
+                CENTRE_UNAVAILABLE.labels(self.config.region_code).inc()
                 log.warning(
                     "forwarder.centre_unavailable",
                     region=self.config.region_code,
