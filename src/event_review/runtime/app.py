@@ -11,6 +11,7 @@ from event_review import __version__
 from event_review.runtime.database import Database
 from event_review.runtime.errors import install_error_handlers
 from event_review.runtime.health import health_router
+from event_review.runtime.limits import BodySizeLimitMiddleware
 from event_review.runtime.migrations import Schema
 from event_review.runtime.observability import ObservabilityMiddleware, Refresher, metrics_router
 from event_review.runtime.postgres import ServerLocation
@@ -61,6 +62,8 @@ def create_service_app(
     if database is not None:
         app.state.database = database
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware)
+    # Added last, so it runs first: even a refused body gets a request id.
     app.add_middleware(ObservabilityMiddleware, target=name)
     app.include_router(health_router(schema))
     app.include_router(metrics_router(metrics_refreshers or []))

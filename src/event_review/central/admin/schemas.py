@@ -2,10 +2,33 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from event_review.central.db.models import Role
+from event_review.central.db.models import RetentionPolicy, Role
+
+T = TypeVar("T")
+
+# Lists are paged; a caller cannot ask for more than this in one page.
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+RegionCode = Annotated[str, StringConstraints(min_length=1, max_length=16)]
+ApiUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+TeamName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Username = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list. `has_more` instead of a total: counting a long audit
+    log on every page would cost more than the page itself."""
+
+    items: list[T]
+    limit: int
+    offset: int
+    has_more: bool
 
 
 class RegionOut(BaseModel):
@@ -35,3 +58,74 @@ class UserOut(BaseModel):
     team: str | None
     is_active: bool
     created_at: datetime
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    audit_id: int
+    occurred_at: datetime
+    actor_type: str
+    actor: str
+    action: str
+    event_id: uuid.UUID | None
+    details: dict[str, Any]
+
+
+# -- request bodies: unknown fields are refused, so a typo never passes silently --
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegionCreate(_Body):
+    code: RegionCode
+    api_url: ApiUrl
+
+
+class RegionUpdate(_Body):
+    """Only the fields given change. Retention policy and days go together."""
+
+    api_url: ApiUrl | None = None
+    retention_policy: RetentionPolicy | None = None
+    retention_days: int | None = Field(default=None, ge=0, le=36_500)
+
+
+class IngestKeyRequest(_Body):
+    revoke_others: bool = False
+
+
+class IngestKeyIssued(BaseModel):
+    code: str
+    ingest_key: str
+    revoked_others: bool
+
+
+class TeamCreate(_Body):
+    name: TeamName
+    regions: list[RegionCode] = Field(default_factory=list, max_length=100)
+
+
+class TeamUpdate(_Body):
+    name: TeamName | None = None
+    regions: list[RegionCode] | None = Field(default=None, max_length=100)
+
+
+class UserCreate(_Body):
+    username: Username
+    password: Password
+    role: Role = Role.REVIEWER
+    team: TeamName | None = None
+
+
+class UserUpdate(_Body):
+    """Role and team; only the fields given change, and `team: null` removes the team
+    (only an admin may have none). Activation has routes of its own."""
+
+    role: Role | None = None
+    team: TeamName | None = None
+
+
+class PasswordReset(_Body):
+    password: Password

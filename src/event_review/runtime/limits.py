@@ -1,0 +1,98 @@
+"""Request body caps, enforced by the application itself.
+
+A gateway in front usually caps bodies too, but no gateway is trusted alone:
+a misconfigured or bypassed proxy must not let a client stream gigabytes
+into a worker.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+DEFAULT_MAX_BODY = 64 * 1024
+# (path prefix, cap): the first matching prefix wins.
+ROUTE_MAX_BODY: Sequence[tuple[str, int]] = (
+    # 1,000 events with summaries of up to 4 KiB each, plus their envelope.
+    ("/api/v1/internal-ingest/events", 8 * 1024 * 1024),
+    ("/api/v1/internal-ingest/event", 16 * 1024),
+)
+
+
+class BodyTooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body reader passes it on as a 413 instead of a 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes")
+
+
+def body_limit(path: str) -> int:
+    for prefix, limit in ROUTE_MAX_BODY:
+        if path.startswith(prefix):
+            return limit
+    return DEFAULT_MAX_BODY
+
+
+class BodySizeLimitMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = body_limit(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _refuse(send, limit)
+            return
+        seen = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            # A chunked body without a length: cut off as soon as it passes the cap.
+            if not response_started:
+                await _refuse(send, limit)
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "code": "body_too_large",
+                "message": f"the request body is larger than {limit} bytes",
+            }
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
