@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from fastapi import APIRouter, FastAPI
 
 from event_review import __version__
+from event_review.runtime.access import publish_access_rules
 from event_review.runtime.database import Database
 from event_review.runtime.errors import install_error_handlers
 from event_review.runtime.health import health_router
@@ -65,8 +66,8 @@ def create_service_app(
     app.add_middleware(BodySizeLimitMiddleware)
     # Added last, so it runs first: even a refused body gets a request id.
     app.add_middleware(ObservabilityMiddleware, target=name)
-    app.include_router(health_router(schema))
-    app.include_router(metrics_router(metrics_refreshers or []))
+    app.include_router(publish_access_rules(health_router(schema)))
+    app.include_router(publish_access_rules(metrics_router(metrics_refreshers or [])))
     for router in routers:
-        app.include_router(router)
+        app.include_router(publish_access_rules(router))
     return app

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from event_review.runtime.access import public
 from event_review.runtime.database import Database
 from event_review.runtime.migrations import Schema, SchemaNotReadyError
 
 
 def health_router(schema: Schema) -> APIRouter:
-    router = APIRouter(tags=["health"])
+    router = APIRouter(tags=["health"], dependencies=[Depends(public)])
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:

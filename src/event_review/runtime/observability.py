@@ -15,9 +15,11 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from event_review.runtime.access import public
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -80,7 +82,7 @@ class ObservabilityMiddleware:
 
 
 def metrics_router(refreshers: list[Refresher]) -> APIRouter:
-    router = APIRouter(tags=["health"])
+    router = APIRouter(tags=["health"], dependencies=[Depends(public)])
 
     @router.get("/metrics", response_class=Response)
     async def metrics(request: Request) -> Response:

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from event_review.central.auth import service
 from event_review.central.auth.principal import Principal
 from event_review.central.db.models import Role
+from event_review.runtime.access import access_rule
 from event_review.runtime.database import DbSession
 from event_review.runtime.errors import Forbidden, Unauthorized
 from event_review.settings import Settings
@@ -36,6 +37,7 @@ def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
+@access_rule("user")
 async def current_principal(
     session: DbSession, settings: AppSettings, credentials: BearerCredentials
 ) -> Principal:
@@ -46,6 +48,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    @access_rule("role:" + ",".join(sorted(r.value for r in roles)))
     async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             allowed = ", ".join(r.value for r in roles)
@@ -55,6 +58,7 @@ def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
+@access_rule("service-token")
 async def require_service_token(settings: AppSettings, credentials: BearerCredentials) -> None:
     """Internal callers (the re-queue CronJob) present the shared service token."""
     presented = bearer_token(credentials)

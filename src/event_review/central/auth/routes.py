@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from event_review.central.auth import service
 from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
 from event_review.central.auth.schemas import LoginRequest, Me, TokenResponse
+from event_review.runtime.access import public
 from event_review.runtime.database import DbSession
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=TokenResponse)
+@router.post("/login", response_model=TokenResponse, dependencies=[Depends(public)])
 async def login(body: LoginRequest, session: DbSession, settings: AppSettings) -> TokenResponse:
     return await service.login(session, settings, body.username, body.password)
 

@@ -8,6 +8,7 @@ from event_review.central.auth.dependencies import BearerCredentials, bearer_tok
 from event_review.central.ingest import service
 from event_review.contracts.errors import ErrorBody
 from event_review.contracts.ingest import BatchIngestResult, EventBatch, EventMetadata, IngestResult
+from event_review.runtime.access import access_rule
 from event_review.runtime.database import DbSession
 
 router = APIRouter(
@@ -21,6 +22,7 @@ router = APIRouter(
 )
 
 
+@access_rule("region-ingest-key")
 async def ingest_region(session: DbSession, credentials: BearerCredentials) -> str:
     return await service.authenticate_region(session, bearer_token(credentials))
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.contracts.signing import RegionalCall, SignatureError, verify_call
 from event_review.regional.store.models import UsedCallToken
+from event_review.runtime.access import access_rule
 from event_review.runtime.database import DbSession
 from event_review.runtime.errors import ApiError, Unauthorized
 
@@ -46,6 +47,7 @@ async def _remember(session: AsyncSession, token_id: str, expires_at: datetime) 
     return inserted is not None
 
 
+@access_rule("central-signature")
 async def verified_call(
     request: Request,
     session: DbSession,
