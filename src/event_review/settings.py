@@ -112,6 +112,15 @@ class Settings(BaseSettings):
     writeback_backoff_seconds: float = Field(default=2.0, gt=0)
     writeback_backoff_max_seconds: float = Field(default=300.0, gt=0)
     writeback_batch_size: int = Field(default=50, ge=1, le=1_000)
+    rate_limit_user_per_minute: int = Field(
+        default=600, ge=0, description="Requests per user per minute and replica (0: off)."
+    )
+    rate_limit_region_per_minute: int = Field(
+        default=6_000, ge=0, description="Ingest requests per region per minute and replica."
+    )
+    rate_limit_login_per_minute: int = Field(
+        default=20, ge=0, description="Login attempts per username and per client address."
+    )
     access_token_minutes: int = Field(default=12 * 60, ge=1, le=7 * 24 * 60)
     lease_minutes: int = Field(default=15, ge=1, le=24 * 60)
     requeue_chunk_size: int = Field(default=5_000, ge=1, le=100_000)

@@ -9,6 +9,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 
 from event_review.central.db.migrate import CENTRAL_SCHEMA
+from event_review.central.limits import CentralLimits
 from event_review.central.metrics import refresh_gauges
 from event_review.central.regional_client import RegionalClient
 from event_review.runtime.app import create_service_app
@@ -48,7 +49,7 @@ def create_app(
             app.state.regional_client = RegionalClient(http, key)
             yield
 
-    return create_service_app(
+    app = create_service_app(
         settings,
         name=name,
         title=f"Event Review Platform — {name}",
@@ -59,3 +60,5 @@ def create_app(
         resources=resources,
         metrics_refreshers=[refresh_gauges],
     )
+    app.state.limits = CentralLimits.from_settings(settings)
+    return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -60,6 +61,14 @@ class Conflict(ApiError):
 class Unprocessable(ApiError):
     status_code = 422
     code = "validation_error"
+
+
+class TooManyRequests(ApiError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, math.ceil(retry_after)))})
 
 
 class BadGateway(ApiError):

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from event_review.central.auth import service
 from event_review.central.auth.principal import Principal
 from event_review.central.db.models import Role
+from event_review.central.limits import enforce, limits
 from event_review.runtime.access import access_rule
 from event_review.runtime.database import DbSession
 from event_review.runtime.errors import Forbidden, Unauthorized
@@ -39,9 +40,11 @@ def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
 
 @access_rule("user")
 async def current_principal(
-    session: DbSession, settings: AppSettings, credentials: BearerCredentials
+    request: Request, session: DbSession, settings: AppSettings, credentials: BearerCredentials
 ) -> Principal:
-    return await service.authenticate(session, settings, bearer_token(credentials))
+    principal = await service.authenticate(session, settings, bearer_token(credentials))
+    enforce(limits(request).user, str(principal.user_id), "requests")
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

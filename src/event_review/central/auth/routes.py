@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
 from event_review.central.auth import service
 from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
 from event_review.central.auth.schemas import LoginRequest, Me, TokenResponse
+from event_review.central.limits import enforce, limits
 from event_review.runtime.access import public
 from event_review.runtime.database import DbSession
 
@@ -12,7 +13,13 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 @router.post("/login", response_model=TokenResponse, dependencies=[Depends(public)])
-async def login(body: LoginRequest, session: DbSession, settings: AppSettings) -> TokenResponse:
+async def login(
+    body: LoginRequest, session: DbSession, settings: AppSettings, request: Request
+) -> TokenResponse:
+    # Per account and per address: slows guessing one password and spraying many.
+    address = request.client.host if request.client else "unknown"
+    enforce(limits(request).login, body.username.strip().lower(), "login attempts")
+    enforce(limits(request).login_address, address, "login attempts from this address")
     return await service.login(session, settings, body.username, body.password)
 
 

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from event_review.central.auth.dependencies import BearerCredentials, bearer_token
 from event_review.central.ingest import service
+from event_review.central.limits import enforce, limits
 from event_review.contracts.errors import ErrorBody
 from event_review.contracts.ingest import BatchIngestResult, EventBatch, EventMetadata, IngestResult
 from event_review.runtime.access import access_rule
@@ -23,8 +24,12 @@ router = APIRouter(
 
 
 @access_rule("region-ingest-key")
-async def ingest_region(session: DbSession, credentials: BearerCredentials) -> str:
-    return await service.authenticate_region(session, bearer_token(credentials))
+async def ingest_region(
+    request: Request, session: DbSession, credentials: BearerCredentials
+) -> str:
+    region = await service.authenticate_region(session, bearer_token(credentials))
+    enforce(limits(request).region, region, "ingest requests for this region")
+    return region
 
 
 CallerRegion = Annotated[str, Depends(ingest_region)]
