@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
-from functools import cached_property
 from pathlib import Path
 
 import platformdirs
@@ -121,7 +120,16 @@ class Settings(BaseSettings):
     rate_limit_login_per_minute: int = Field(
         default=20, ge=0, description="Login attempts per username and per client address."
     )
-    access_token_minutes: int = Field(default=12 * 60, ge=1, le=7 * 24 * 60)
+    access_token_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="Access token lifetime; refresh for more."
+    )
+    session_minutes: int = Field(
+        default=12 * 60, ge=1, le=30 * 24 * 60, description="Session (refresh token) lifetime."
+    )
+    jwt_previous_secrets: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated retired JWT secrets still accepted during a rotation.",
+    )
     lease_minutes: int = Field(default=15, ge=1, le=24 * 60)
     requeue_chunk_size: int = Field(default=5_000, ge=1, le=100_000)
     log_level: str = Field(default="info")
@@ -136,14 +144,24 @@ class Settings(BaseSettings):
         return timedelta(minutes=self.access_token_minutes)
 
     @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.session_minutes)
+
+    @property
+    def jwt_verification_secrets(self) -> list[str]:
+        """The current secret first, then retired ones still honoured."""
+        previous = self.jwt_previous_secrets.get_secret_value() if self.jwt_previous_secrets else ""
+        return [self.effective_jwt_secret, *(s.strip() for s in previous.split(",") if s.strip())]
+
+    @property
     def is_development(self) -> bool:
         return self.environment is Environment.DEVELOPMENT
 
-    @cached_property
+    @property
     def effective_jwt_secret(self) -> str:
         return self._secret(self.jwt_secret, DEV_JWT_SECRET)
 
-    @cached_property
+    @property
     def effective_service_token(self) -> str:
         return self._secret(self.service_token, DEV_SERVICE_TOKEN)
 

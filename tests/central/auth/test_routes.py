@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.auth.tokens import ALGORITHM, AUDIENCE, ISSUER, issue_token
+from event_review.central.auth.tokens import ALGORITHM, AUDIENCE, ISSUER, issue_token, key_id
 from event_review.central.db.models import Role, User, UserSession
 from event_review.settings import Settings
 from tests.factories import PASSWORD, Factory
@@ -141,7 +143,8 @@ def _forge(secret: str, **claims: object) -> str:
         "aud": AUDIENCE,
     }
     base.update(claims)
-    return jwt.encode({k: v for k, v in base.items() if v is not None}, secret, ALGORITHM)
+    claims = {k: v for k, v in base.items() if v is not None}
+    return jwt.encode(claims, secret, ALGORITHM, headers={"kid": key_id(secret)})
 
 
 async def test_bad_tokens_are_refused(
@@ -155,7 +158,9 @@ async def test_bad_tokens_are_refused(
     expired_at = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())
     cases = {
         "malformed": "not-a-jwt",
-        "wrong signature": jwt.encode(real, "another-secret-" + "z" * 32, ALGORITHM),
+        "wrong signature": jwt.encode(
+            real, "another-secret-" + "z" * 32, ALGORITHM, headers={"kid": key_id(secret)}
+        ),
         "tampered payload": f"{header}.{tampered_payload}.{signature}",
         "alg none": jwt.encode(real, None, algorithm="none"),  # type: ignore[arg-type]
         "expired": _forge(secret, sub=real["sub"], sid=real["sid"], exp=expired_at),
@@ -224,3 +229,73 @@ async def test_token_signed_with_the_configured_secret_only(settings: Settings) 
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(token, "another-secret-" + "q" * 32, algorithms=["HS256"], audience=AUDIENCE)
+
+
+async def test_refresh_rotates_and_detects_reuse(
+    client: httpx.AsyncClient, factory: Factory, settings: Settings
+) -> None:
+    user = await factory.reviewer(["eu"])
+    login = (
+        await client.post(LOGIN, json={"username": user.username, "password": PASSWORD})
+    ).json()
+    lifetime = datetime.fromisoformat(login["expires_at"]) - datetime.now(UTC)
+    assert lifetime <= settings.access_token_lifetime
+    assert datetime.fromisoformat(login["refresh_expires_at"]) > datetime.fromisoformat(
+        login["expires_at"]
+    )
+
+    first = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": login["refresh_token"]}
+    )
+    assert first.status_code == 200
+    rotated = first.json()
+    assert rotated["refresh_token"] != login["refresh_token"]
+    me = await client.get(ME, headers={"Authorization": f"Bearer {rotated['access_token']}"})
+    assert me.status_code == 200
+
+    # The old refresh token again: someone else has it. The whole session ends.
+    reuse = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": login["refresh_token"]}
+    )
+    assert (reuse.status_code, reuse.json()["error"]["code"]) == (401, "refresh_token_reused")
+    after = await client.get(ME, headers={"Authorization": f"Bearer {rotated['access_token']}"})
+    assert after.json()["error"]["code"] == "session_revoked"
+    again = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]}
+    )
+    assert again.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "token", ["", "nonsense", f"{uuid.uuid4()}.short", f"{uuid.uuid4()}." + "x" * 40]
+)
+async def test_bad_refresh_tokens_are_refused(client: httpx.AsyncClient, token: str) -> None:
+    response = await client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+    assert response.status_code in (401, 422)
+
+
+async def test_logout_ends_refresh_too(client: httpx.AsyncClient, factory: Factory) -> None:
+    user = await factory.reviewer(["eu"])
+    login = (
+        await client.post(LOGIN, json={"username": user.username, "password": PASSWORD})
+    ).json()
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+    await client.post("/api/v1/auth/logout", headers=headers)
+    response = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": login["refresh_token"]}
+    )
+    assert response.status_code == 401
+
+
+async def test_jwt_secret_rotation_honours_the_previous_secret(
+    client: httpx.AsyncClient, factory: Factory, app: FastAPI, settings: Settings
+) -> None:
+    user = await factory.reviewer(["eu"])  # token signed with the current secret
+    new_secret = SecretStr("rotated-jwt-secret-" + "n" * 32)
+    app.state.settings = settings.model_copy(
+        update={"jwt_secret": new_secret, "jwt_previous_secrets": settings.jwt_secret}
+    )
+    assert (await client.get(ME, headers=user.headers)).status_code == 200
+    app.state.settings = settings.model_copy(update={"jwt_secret": new_secret})
+    retired = await client.get(ME, headers=user.headers)
+    assert (retired.status_code, retired.json()["error"]["code"]) == (401, "invalid_token")

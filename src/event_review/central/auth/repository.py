@@ -29,9 +29,19 @@ async def get_user_by_username(session: AsyncSession, username: str) -> User | N
 
 
 async def create_session(
-    session: AsyncSession, user_id: uuid.UUID, expires_at: datetime
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    expires_at: datetime,
+    *,
+    session_id: uuid.UUID | None = None,
+    refresh_hash: str | None = None,
 ) -> UserSession:
-    row = UserSession(user_id=user_id, expires_at=expires_at)
+    row = UserSession(
+        session_id=session_id or uuid.uuid4(),
+        user_id=user_id,
+        expires_at=expires_at,
+        refresh_token_hash=refresh_hash,
+    )
     session.add(row)
     await session.flush()
     await session.refresh(row, ["session_id", "created_at"])
@@ -66,6 +76,24 @@ async def load_session(session: AsyncSession, session_id: uuid.UUID) -> SessionR
     if row is None:
         return None
     return SessionRow(*row)
+
+
+async def session_for_refresh(session: AsyncSession, session_id: uuid.UUID) -> UserSession | None:
+    return await session.scalar(
+        select(UserSession).where(UserSession.session_id == session_id).with_for_update()
+    )
+
+
+async def rotate_refresh_token(session: AsyncSession, session_id: uuid.UUID, new_hash: str) -> None:
+    await session.execute(
+        update(UserSession)
+        .where(UserSession.session_id == session_id)
+        .values(refresh_token_hash=new_hash, refreshed_at=func.now())
+    )
+
+
+async def user_is_active(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    return bool(await session.scalar(select(User.is_active).where(User.user_id == user_id)))
 
 
 async def revoke_session(session: AsyncSession, session_id: uuid.UUID) -> None:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import JSONResponse
 
 from event_review.central.auth import service
 from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
-from event_review.central.auth.schemas import LoginRequest, Me, TokenResponse
+from event_review.central.auth.schemas import LoginRequest, Me, RefreshRequest, TokenResponse
 from event_review.central.limits import enforce, limits
 from event_review.runtime.access import public
 from event_review.runtime.database import DbSession
+from event_review.runtime.errors import error_response
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -17,10 +19,25 @@ async def login(
     body: LoginRequest, session: DbSession, settings: AppSettings, request: Request
 ) -> TokenResponse:
     # Per account and per address: slows guessing one password and spraying many.
-    address = request.client.host if request.client else "unknown"
     enforce(limits(request).login, body.username.strip().lower(), "login attempts")
-    enforce(limits(request).login_address, address, "login attempts from this address")
+    enforce(limits(request).login_address, _address(request), "login attempts from this address")
     return await service.login(session, settings, body.username, body.password)
+
+
+@router.post("/refresh", response_model=TokenResponse, dependencies=[Depends(public)])
+async def refresh(
+    body: RefreshRequest, session: DbSession, settings: AppSettings, request: Request
+) -> TokenResponse | JSONResponse:
+    """Trade a refresh token for new tokens; each refresh token works once."""
+    enforce(limits(request).login_address, _address(request), "refresh attempts")
+    result = await service.refresh(session, settings, body.refresh_token)
+    if isinstance(result, service.RefreshReused):
+        return error_response(
+            401,
+            "refresh_token_reused",
+            "this refresh token was already used; the session is ended, log in again",
+        )
+    return result
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -38,3 +55,7 @@ async def me(principal: CurrentPrincipal) -> Me:
         regions=sorted(principal.region_codes),
         session_expires_at=principal.session_expires_at,
     )
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hmac
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,7 +11,14 @@ from event_review.central.auth import repository
 from event_review.central.auth.passwords import verify_password
 from event_review.central.auth.principal import Principal
 from event_review.central.auth.schemas import TokenResponse
-from event_review.central.auth.tokens import InvalidTokenError, decode_token, issue_token
+from event_review.central.auth.tokens import (
+    InvalidTokenError,
+    decode_token,
+    issue_token,
+    new_refresh_token,
+    parse_refresh_token,
+    refresh_token_hash,
+)
 from event_review.central.db.models import Role
 from event_review.runtime.errors import Unauthorized
 from event_review.settings import Settings
@@ -23,23 +32,98 @@ async def login(
     if user is None or not valid or not user.is_active:
         # One answer for every failure: the response must not reveal which usernames exist.
         raise Unauthorized("wrong username or password", code="invalid_credentials")
+    return await start_session(session, settings, user.user_id, user.username, via="password")
+
+
+async def start_session(
+    session: AsyncSession, settings: Settings, user_id: uuid.UUID, username: str, *, via: str
+) -> TokenResponse:
+    """A new session for an authenticated user (by password or single sign-on)."""
     now = datetime.now(UTC)
-    expires_at = now + settings.access_token_lifetime
-    row = await repository.create_session(session, user.user_id, expires_at)
-    await audit.record(session, actor_type="user", actor=user.username, action="auth.login")
+    session_id = uuid.uuid4()
+    refresh_token = new_refresh_token(session_id)
+    session_expires_at = now + settings.session_lifetime
+    await repository.create_session(
+        session,
+        user_id,
+        session_expires_at,
+        session_id=session_id,
+        refresh_hash=refresh_token_hash(refresh_token),
+    )
+    await audit.record(
+        session, actor_type="user", actor=username, action="auth.login", details={"via": via}
+    )
+    return _tokens(settings, user_id, session_id, now, session_expires_at, refresh_token)
+
+
+def _tokens(
+    settings: Settings,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    now: datetime,
+    session_expires_at: datetime,
+    refresh_token: str,
+) -> TokenResponse:
+    expires_at = min(now + settings.access_token_lifetime, session_expires_at)
     token = issue_token(
         settings.effective_jwt_secret,
-        user_id=user.user_id,
-        session_id=row.session_id,
+        user_id=user_id,
+        session_id=session_id,
         issued_at=now,
         expires_at=expires_at,
     )
-    return TokenResponse(access_token=token, expires_at=expires_at)
+    return TokenResponse(
+        access_token=token,
+        expires_at=expires_at,
+        refresh_token=refresh_token,
+        refresh_expires_at=session_expires_at,
+    )
+
+
+class RefreshReused:
+    """The refresh was refused and the session revoked; the revocation must commit."""
+
+
+async def refresh(
+    session: AsyncSession, settings: Settings, refresh_token: str
+) -> TokenResponse | RefreshReused:
+    """A new access token and a new refresh token; the presented one stops working.
+
+    Presenting an already rotated refresh token means two parties hold the
+    session's tokens: the session is revoked, and both must log in again. That
+    outcome is returned, not raised, so the edge commits the revocation.
+    """
+    refused = Unauthorized("the refresh token is not valid; log in again", code="invalid_token")
+    try:
+        session_id = parse_refresh_token(refresh_token)
+    except InvalidTokenError as exc:
+        raise refused from exc
+    row = await repository.session_for_refresh(session, session_id)
+    now = datetime.now(UTC)
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        raise refused
+    if row.refresh_token_hash is None or not hmac.compare_digest(
+        row.refresh_token_hash, refresh_token_hash(refresh_token)
+    ):
+        await repository.revoke_session(session, session_id)
+        await audit.record(
+            session,
+            actor_type="service",
+            actor="auth",
+            action="auth.refresh_reuse_detected",
+            details={"session_id": str(session_id)},
+        )
+        return RefreshReused()
+    if not await repository.user_is_active(session, row.user_id):
+        raise Unauthorized("this account is deactivated", code="account_inactive")
+    rotated = new_refresh_token(session_id)
+    await repository.rotate_refresh_token(session, session_id, refresh_token_hash(rotated))
+    return _tokens(settings, row.user_id, session_id, now, row.expires_at, rotated)
 
 
 async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
     try:
-        claims = decode_token(settings.effective_jwt_secret, token)
+        claims = decode_token(settings.jwt_verification_secrets, token)
     except InvalidTokenError as exc:
         raise Unauthorized(str(exc), code="invalid_token") from exc
     row = await repository.load_session(session, claims.session_id)
