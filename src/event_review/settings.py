@@ -120,6 +120,25 @@ class Settings(BaseSettings):
     rate_limit_login_per_minute: int = Field(
         default=20, ge=0, description="Login attempts per username and per client address."
     )
+    password_login: bool = Field(
+        default=True, description="Allow username/password login (switch off with SSO)."
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer URL; set to enable single sign-on."
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="This platform's callback as the provider knows it, "
+        "e.g. https://review.example.com/api/v1/auth/oidc/callback.",
+    )
+    oidc_scopes: str = "openid email profile"
+    oidc_username_claim: str = "preferred_username"
+    oidc_role_claim: str = Field(
+        default="event_review_role", description="Claim holding reviewer, lead or admin."
+    )
+    oidc_team_claim: str = Field(default="event_review_team", description="Claim naming the team.")
     access_token_minutes: int = Field(
         default=15, ge=1, le=24 * 60, description="Access token lifetime; refresh for more."
     )
@@ -142,6 +161,10 @@ class Settings(BaseSettings):
     @property
     def access_token_lifetime(self) -> timedelta:
         return timedelta(minutes=self.access_token_minutes)
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_redirect_url)
 
     @property
     def session_lifetime(self) -> timedelta:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from fastapi import APIRouter, FastAPI
 
+from event_review.central.auth.oidc import OidcClient
 from event_review.central.db.migrate import CENTRAL_SCHEMA
 from event_review.central.limits import CentralLimits
 from event_review.central.metrics import refresh_gauges
@@ -42,11 +43,15 @@ def create_app(
 
     @asynccontextmanager
     async def resources(app: FastAPI) -> AsyncIterator[None]:
-        if key is None:
-            yield
-            return
-        async with regional_http_client(settings) as http:
-            app.state.regional_client = RegionalClient(http, key)
+        async with AsyncExitStack() as stack:
+            if key is not None:
+                http = await stack.enter_async_context(regional_http_client(settings))
+                app.state.regional_client = RegionalClient(http, key)
+            if settings.oidc_enabled:
+                sso_http = await stack.enter_async_context(
+                    httpx.AsyncClient(timeout=httpx.Timeout(10.0), trust_env=False)
+                )
+                app.state.oidc = OidcClient(settings, sso_http)
             yield
 
     app = create_service_app(

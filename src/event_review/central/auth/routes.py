@@ -6,12 +6,15 @@ from fastapi.responses import JSONResponse
 from event_review.central.auth import service
 from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
 from event_review.central.auth.schemas import LoginRequest, Me, RefreshRequest, TokenResponse
+from event_review.central.auth.sso_routes import router as sso_router
 from event_review.central.limits import enforce, limits
-from event_review.runtime.access import public
+from event_review.runtime.access import public, publish_access_rules
 from event_review.runtime.database import DbSession
-from event_review.runtime.errors import error_response
+from event_review.runtime.errors import Forbidden, error_response
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+# Annotated here: once included, its routes are out of reach of the app's annotation.
+router.include_router(publish_access_rules(sso_router), prefix="/oidc")
 
 
 @router.post("/login", response_model=TokenResponse, dependencies=[Depends(public)])
@@ -19,6 +22,11 @@ async def login(
     body: LoginRequest, session: DbSession, settings: AppSettings, request: Request
 ) -> TokenResponse:
     # Per account and per address: slows guessing one password and spraying many.
+    if not settings.password_login:
+        raise Forbidden(
+            "password login is switched off here; sign in with single sign-on",
+            code="password_login_disabled",
+        )
     enforce(limits(request).login, body.username.strip().lower(), "login attempts")
     enforce(limits(request).login_address, _address(request), "login attempts from this address")
     return await service.login(session, settings, body.username, body.password)

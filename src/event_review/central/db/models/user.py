@@ -34,4 +34,6 @@ class User(Base):
         ForeignKey("teams.team_id", ondelete="RESTRICT"), index=True
     )
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # "<issuer> <subject>" of a single sign-on user; such users have no usable password.
+    oidc_subject: Mapped[str | None] = mapped_column(String(512), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
