@@ -99,3 +99,22 @@ async def test_the_request_id_reaches_the_region(
 
     assert response.status_code == 200
     assert seen == ["trace-me-42"]
+
+
+async def test_security_headers_on_every_answer(client: httpx.AsyncClient) -> None:
+    for response in (
+        await client.get("/healthz"),
+        await client.get("/api/v1/auth/me"),  # a 401
+        await client.post("/api/v1/auth/login", content=b"{"),  # a 4xx from the framework
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+        assert "strict-transport-security" not in response.headers  # plain HTTP here
+
+
+async def test_hsts_only_over_tls(app: FastAPI) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://review.test") as tls:
+        response = await tls.get("/healthz")
+    assert response.headers["strict-transport-security"].startswith("max-age=")

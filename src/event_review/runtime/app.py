@@ -16,6 +16,7 @@ from event_review.runtime.limits import BodySizeLimitMiddleware
 from event_review.runtime.migrations import Schema
 from event_review.runtime.observability import ObservabilityMiddleware, Refresher, metrics_router
 from event_review.runtime.postgres import ServerLocation
+from event_review.runtime.security_headers import SecurityHeadersMiddleware
 from event_review.settings import Settings
 
 Resources = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -64,6 +65,7 @@ def create_service_app(
         app.state.database = database
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     # Added last, so it runs first: even a refused body gets a request id.
     app.add_middleware(ObservabilityMiddleware, target=name)
     app.include_router(publish_access_rules(health_router(schema)))
