@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from event_review.central.db.models import Role
 from event_review.runtime.limits import DEFAULT_MAX_BODY
 from tests.factories import Factory, event_body
 
@@ -76,3 +77,19 @@ async def test_hostile_json_is_a_4xx_never_a_500(client: httpx.AsyncClient, cont
     )
     assert 400 <= response.status_code < 500, response.text[:200]
     assert "error" in response.json()
+
+
+async def test_values_postgres_cannot_hold_are_a_422(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    admin_user = await factory.reviewer(["eu"], Role.ADMIN)
+    too_big = await client.post(
+        f"/api/v1/admin/writebacks/{2**70}/retry", headers=admin_user.headers
+    )
+    lone_surrogate = await client.post(
+        "/api/v1/auth/login",
+        content=b'{"username": "a\\udb5b", "password": "b"}',
+        headers={"content-type": "application/json"},
+    )
+    assert too_big.status_code == 422
+    assert lone_surrogate.status_code in (401, 422)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from event_review.contracts.errors import ErrorBody, ErrorDetail
@@ -145,6 +146,17 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
         )
 
+    async def on_data_error(_: Request, _exc: Exception) -> JSONResponse:
+        # A value that passed validation but that PostgreSQL cannot hold (an id
+        # beyond the column's range, text with lone surrogates). The input's
+        # fault, so a 4xx; the value itself is not echoed.
+        return error_response(
+            422,
+            "invalid_value",
+            "a value in the request cannot be stored: out of range or not valid text",
+        )
+
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from event_review.central.audit import repository as audit
 from event_review.central.auth.dependencies import require_role
@@ -43,7 +43,9 @@ async def list_writebacks(
         409: {"model": ErrorBody, "description": "Already delivered"},
     },
 )
-async def retry_writeback(outbox_id: int, admin: Admin, session: DbSession) -> WritebackOut:
+async def retry_writeback(
+    outbox_id: Annotated[int, Path(ge=1, le=2**63 - 1)], admin: Admin, session: DbSession
+) -> WritebackOut:
     """Give a parked write-back a fresh round of attempts, starting now."""
     row = await repository.get_for_update(session, outbox_id)
     if row is None:
