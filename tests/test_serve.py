@@ -140,7 +140,7 @@ def test_ingestor_target_serves_ingest_only(fresh_db: ServerLocation, tmp_path: 
     assert ingested.status_code == 201, ingested.text
     assert ingested.json()["created"] is True
     assert login.status_code == 404
-    assert paths == {"/healthz", "/readyz", INGEST_ONE, INGEST_BATCH}
+    assert paths == {"/healthz", "/readyz", "/metrics", INGEST_ONE, INGEST_BATCH}
     # SIGTERM shuts it down cleanly (uvicorn re-raises the signal once it has finished).
     assert exit_code in (0, -signal.SIGTERM), server.log()
     assert "Application shutdown complete" in server.log()

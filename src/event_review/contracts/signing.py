@@ -148,7 +148,7 @@ def verify_call(
     except jwt.ExpiredSignatureError as exc:
         raise SignatureError("the call signature has expired", code="expired_signature") from exc
     except jwt.PyJWTError as exc:
-        raise SignatureError(f"the call signature is not valid: {exc}") from exc
+        raise SignatureError("the call signature is not valid") from exc
     if claims["htm"] != method.upper() or claims["sub"] != external_event_id:
         raise SignatureError(
             "the call is signed for another method or event", status_code=403, code="wrong_scope"

@@ -17,10 +17,10 @@ from event_review.central.admin import service as admin
 from event_review.central.assignment import service as assignment
 from event_review.central.assignment.repository import CLAIM_SQL
 from event_review.central.auth.principal import Principal
-from event_review.runtime.database import Database
 from event_review.central.db.models import AuditEntry, Event, ReviewDecision, Role
 from event_review.central.reviews import service as reviews
 from event_review.central.reviews.schemas import ReviewRequest
+from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
 
 REGIONS = ["us", "ca", "apac", "eu"]

@@ -8,9 +8,9 @@ import httpx
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.runtime.database import Database
 from event_review.central.db.models import AuditEntry, Event, UserSession
 from event_review.central.requeue.service import requeue_stale
+from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
 from tests.factories import Factory, UserHandle
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from event_review.contracts.signing import RegionalCall, SignatureError, verify_call
 from event_review.regional.store.models import UsedCallToken
 from event_review.runtime.access import access_rule
-from event_review.runtime.database import DbSession
-from event_review.runtime.errors import ApiError, Unauthorized
+from event_review.runtime.database import Database
+from event_review.runtime.errors import Forbidden, Unauthorized
 
 _bearer = HTTPBearer(auto_error=False, description="A call token signed by the central platform")
 
@@ -50,7 +50,6 @@ async def _remember(session: AsyncSession, token_id: str, expires_at: datetime) 
 @access_rule("central-signature")
 async def verified_call(
     request: Request,
-    session: DbSession,
     context: Annotated[RegionalContext, Depends(regional_context)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> RegionalCall:
@@ -65,10 +64,15 @@ async def verified_call(
             external_event_id=str(request.path_params.get("external_event_id", "")),
         )
     except SignatureError as exc:
-        error = ApiError(str(exc), code=exc.code)
-        error.status_code = exc.status_code
-        raise error from exc
-    if not await _remember(session, call.token_id, call.expires_at):
+        if exc.status_code == 403:
+            raise Forbidden(str(exc), code=exc.code) from exc
+        raise Unauthorized(str(exc), code=exc.code) from exc
+    # Its own committed transaction: a call that fails later (404, 409) must not
+    # roll the record back and leave the token usable again.
+    database: Database = request.app.state.database
+    async with database.sessionmaker() as own, own.begin():
+        first_use = await _remember(own, call.token_id, call.expires_at)
+    if not first_use:
         raise Unauthorized("this signed call was already used", code="replayed_signature")
     return call
 
