@@ -205,3 +205,13 @@ async def empty_database(server: ServerLocation) -> AsyncIterator[ServerLocation
         yield location
     finally:
         await drop_database(location)
+
+
+async def fetch(location: ServerLocation, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Rows of one query, on a connection of its own (for checking committed state)."""
+    conn = await asyncpg.connect(location.asyncpg_dsn())
+    try:
+        rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
+        return rows
+    finally:
+        await conn.close()

@@ -30,7 +30,7 @@ import httpx
 import pytest
 
 from event_review.runtime.postgres import ServerLocation, drop_database
-from tests.cli_helpers import CliResult, cli_env, database_url, run_cli
+from tests.cli_helpers import CliResult, cli_env, database_url, fetch, run_cli
 from tests.process_helpers import (
     ManagedProcess,
     ProcessGroup,
@@ -224,10 +224,10 @@ class Platform:
         return region
 
     async def central_query(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return await _query(self.central, sql, *args)
+        return await fetch(self.central, sql, *args)
 
     async def regional_query(self, code: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return await _query(self.regions[code].location, sql, *args)
+        return await fetch(self.regions[code].location, sql, *args)
 
     async def regional_payload(self, code: str, external_event_id: str) -> dict[str, Any]:
         rows = await self.regional_query(
@@ -320,15 +320,6 @@ async def _create_database(server: ServerLocation, name: str, template: str | No
     try:
         suffix = f' TEMPLATE "{template}"' if template else ""
         await conn.execute(f'CREATE DATABASE "{name}"{suffix}')
-    finally:
-        await conn.close()
-
-
-async def _query(location: ServerLocation, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(location.asyncpg_dsn())
-    try:
-        rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
-        return rows
     finally:
         await conn.close()
 

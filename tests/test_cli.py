@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import AsyncIterator
-from typing import Any
 
-import asyncpg
 import pytest
 from argon2 import PasswordHasher
 
 from event_review.central.db.migrate import head_revision
 from event_review.runtime.postgres import ServerLocation
-from tests.cli_helpers import empty_database, run_all, run_cli, run_ok
+from tests.cli_helpers import empty_database, fetch, run_all, run_cli, run_ok
 
 INGEST_KEY = re.compile(r"erk_[A-Za-z0-9_-]{20,}")
 PASSWORD = "correct-horse-battery"
@@ -23,15 +21,6 @@ PASSWORD = "correct-horse-battery"
 async def empty_db(server: ServerLocation) -> AsyncIterator[ServerLocation]:
     async with empty_database(server) as location:
         yield location
-
-
-async def fetch(location: ServerLocation, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(location.asyncpg_dsn())
-    try:
-        rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
-        return rows
-    finally:
-        await conn.close()
 
 
 async def test_regions_add_shows_the_key_once_and_stores_only_its_hash(
