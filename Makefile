@@ -6,6 +6,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# checkov pins packaging<24, which the project's own tools cannot live with:
+# it gets a virtual environment of its own.
+TOOLS       := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed-stamp
 
 .PHONY: install up test lint fmt clean
 
@@ -16,6 +20,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+$(TOOLS_STAMP):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+	@touch $(TOOLS_STAMP)
+
 install: $(STAMP)
 
 ## The whole multi-region platform with demo data on http://127.0.0.1:8000 (Ctrl-C stops it).
@@ -24,8 +33,8 @@ up: $(STAMP)
 	$(BIN)/event-review up $(ARGS)
 
 ## Lint, type-check, check the import boundary, then run every test.
-test: $(STAMP) lint
-	$(BIN)/pytest
+test: $(STAMP) $(TOOLS_STAMP) lint
+	PATH="$$PATH:$(CURDIR)/$(TOOLS)/bin" $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -38,4 +47,4 @@ fmt: $(STAMP)
 	$(BIN)/ruff format src tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache test-output
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache test-output

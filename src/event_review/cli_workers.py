@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import httpx
+import structlog
 import typer
 from prometheus_client import start_http_server
 
@@ -41,6 +43,7 @@ from event_review.runtime.postgres import ServerLocation
 from event_review.settings import FORWARDER_SECRETS, WRITEBACK_SECRETS
 
 T = TypeVar("T")
+log = structlog.get_logger(__name__)
 
 keys_app = typer.Typer(help="Keys that sign the centre's calls to the regions.")
 
@@ -53,9 +56,25 @@ def run_on(
     *,
     pool_size: int = 5,
 ) -> T:
-    """Run `work` with a database connected to a migrated `location`."""
+    """Run `work` with a database connected to a migrated `location`.
+
+    SIGTERM and SIGINT cancel the work and exit cleanly. Handlers are needed:
+    in a container the process is PID 1, which ignores signals it does not
+    handle, and Kubernetes would wait out the grace period and kill it.
+    """
+    stopped_by: list[int] = []
 
     async def run() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+
+        def stop(sig: int) -> None:
+            stopped_by.append(sig)
+            task.cancel()
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop, sig)
         database = Database.connect(
             location, application_name=f"event-review-{app_name}", pool_size=pool_size
         )
@@ -68,7 +87,10 @@ def run_on(
 
     try:
         return asyncio.run(run())
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        if stopped_by:
+            log.info("stopped", signal=signal.Signals(stopped_by[0]).name, target=app_name)
+            raise typer.Exit(0) from None
         raise typer.Exit(130) from None
 
 
