@@ -151,6 +151,11 @@ class Settings(BaseSettings):
     )
     lease_minutes: int = Field(default=15, ge=1, le=24 * 60)
     requeue_chunk_size: int = Field(default=5_000, ge=1, le=100_000)
+    otel_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces "
+        "(needs the otel extra).",
+    )
     log_level: str = Field(default="info")
     log_format: str = Field(default="json", pattern="^(json|console)$")
 

@@ -17,6 +17,7 @@ from event_review.runtime.migrations import Schema
 from event_review.runtime.observability import ObservabilityMiddleware, Refresher, metrics_router
 from event_review.runtime.postgres import ServerLocation
 from event_review.runtime.security_headers import SecurityHeadersMiddleware
+from event_review.runtime.tracing import configure_tracing, instrument_app
 from event_review.settings import Settings
 
 Resources = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -72,4 +73,6 @@ def create_service_app(
     app.include_router(publish_access_rules(metrics_router(metrics_refreshers or [])))
     for router in routers:
         app.include_router(publish_access_rules(router))
+    configure_tracing(settings, f"event-review-{name}")
+    instrument_app(app)
     return app
