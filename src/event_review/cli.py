@@ -87,7 +87,10 @@ def serve(
     settings = load_settings()
     with friendly_errors():
         settings.require_production_secrets(chosen.secrets)
-        if chosen.side == "regional":
+        location: ServerLocation | None
+        if chosen.side == "static":
+            location = None
+        elif chosen.side == "regional":
             assert region is not None
             region = region.lower()
             location = regional_location(settings, region)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 
 from event_review.central.admin import service
@@ -68,6 +70,45 @@ def regions_set_retention(
         )
     suffix = f" ({region.retention_days} days)" if region.retention_days is not None else ""
     emit(region, as_json=as_json, text=f"region {region.code}: {region.retention_policy}{suffix}")
+
+
+@regions_app.command("rotate-key")
+def regions_rotate_key(
+    code: str = typer.Argument(..., help="Region code."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Issue a new ingest key; the old one keeps working until `revoke-old-keys`."""
+    settings = load_settings()
+    with friendly_errors(as_json):
+        key = in_transaction(
+            settings,
+            lambda s: service.issue_ingest_key(s, code, revoke_others=False, actor=OPERATOR),
+            app_name="admin",
+        )
+    if as_json:
+        typer.echo(json.dumps({"code": code.lower(), "ingest_key": key}))
+    else:
+        typer.echo(f"new ingest key for {code.lower()} (shown once; the old key still works):")
+        typer.echo(key)
+
+
+@regions_app.command("revoke-old-keys")
+def regions_revoke_old_keys(
+    code: str = typer.Argument(..., help="Region code."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Finish a rotation: every ingest key of the region but the newest stops working now."""
+    settings = load_settings()
+    with friendly_errors(as_json):
+        revoked = in_transaction(
+            settings,
+            lambda s: service.revoke_old_ingest_keys(s, code, actor=OPERATOR),
+            app_name="admin",
+        )
+    if as_json:
+        typer.echo(json.dumps({"code": code.lower(), "revoked": revoked}))
+    else:
+        typer.echo(f"revoked {revoked} old ingest key(s) of {code.lower()}")
 
 
 @regions_app.command("list")

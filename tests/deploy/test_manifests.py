@@ -176,8 +176,9 @@ def expected_secrets(side: str, args: list[str]) -> set[str]:
     command = args[0]
     db = {DB_URL[side]}
     if command == "serve":
-        # Every server checks its schema at start: the database URL, then its secrets.
-        return db | set(SERVE_TARGETS[args[1]].secrets)
+        target = SERVE_TARGETS[args[1]]
+        # A server with a database checks its schema at start: the URL, then its secrets.
+        return (set() if target.side == "static" else db) | set(target.secrets)
     if command == "writeback":
         return db | set(WRITEBACK_SECRETS)
     if command == "forwarder":

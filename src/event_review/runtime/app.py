@@ -60,17 +60,39 @@ def create_service_app(
             if owned:
                 await db.dispose()
 
-    app = FastAPI(title=title, version=__version__, lifespan=lifespan)
-    app.state.settings = settings
+    app = _assemble(
+        settings, name, title, routers, schema, metrics_refreshers or [], lifespan=lifespan
+    )
     if database is not None:
         app.state.database = database
+    return app
+
+
+def create_static_app(
+    settings: Settings, *, name: str, title: str, routers: Sequence[APIRouter]
+) -> FastAPI:
+    """An app without a database (the web client's files): nothing to connect or migrate."""
+    return _assemble(settings, name, title, routers, None, [])
+
+
+def _assemble(
+    settings: Settings,
+    name: str,
+    title: str,
+    routers: Sequence[APIRouter],
+    schema: Schema | None,
+    metrics_refreshers: list[Refresher],
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+) -> FastAPI:
+    app = FastAPI(title=title, version=__version__, lifespan=lifespan)
+    app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     # Added last, so it runs first: even a refused body gets a request id.
     app.add_middleware(ObservabilityMiddleware, target=name)
     app.include_router(publish_access_rules(health_router(schema)))
-    app.include_router(publish_access_rules(metrics_router(metrics_refreshers or [])))
+    app.include_router(publish_access_rules(metrics_router(metrics_refreshers)))
     for router in routers:
         app.include_router(publish_access_rules(router))
     configure_tracing(settings, f"event-review-{name}")

@@ -9,7 +9,8 @@ from event_review.runtime.database import Database
 from event_review.runtime.migrations import Schema, SchemaNotReadyError
 
 
-def health_router(schema: Schema) -> APIRouter:
+def health_router(schema: Schema | None) -> APIRouter:
+    """Liveness and readiness; without a schema (a static server) ready means up."""
     router = APIRouter(tags=["health"], dependencies=[Depends(public)])
 
     @router.get("/healthz")
@@ -20,6 +21,8 @@ def health_router(schema: Schema) -> APIRouter:
     @router.get("/readyz", responses={503: {"description": "Database unreachable or not migrated"}})
     async def readyz(request: Request) -> JSONResponse:
         """The database is reachable and migrated (readiness)."""
+        if schema is None:
+            return JSONResponse({"status": "ready"})
         database: Database = request.app.state.database
         try:
             async with database.sessionmaker() as session:

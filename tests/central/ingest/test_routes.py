@@ -6,6 +6,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from event_review.central.admin import service as admin
 from event_review.central.db.models import AuditEntry, Event
 from event_review.contracts.ingest import MAX_BATCH_SIZE, MAX_SUMMARY_BYTES
 from tests.factories import Factory, event_body
@@ -219,3 +220,22 @@ async def test_user_token_is_not_an_ingest_key(client: httpx.AsyncClient, factor
     reviewer = await factory.reviewer(["eu"])
     response = await client.post(ONE, json=event_body("eu"), headers=reviewer.headers)
     assert response.status_code == 401
+
+
+async def test_ingest_keys_rotate_with_two_valid_at_once(
+    client: httpx.AsyncClient, factory: Factory, session: AsyncSession
+) -> None:
+    eu = await factory.region("eu")
+    new_key = await admin.issue_ingest_key(session, "eu", revoke_others=False, actor="test")
+    await session.commit()
+    new_headers = {"Authorization": f"Bearer {new_key}"}
+
+    for headers in (eu.headers, new_headers):
+        response = await client.post(ONE, json=event_body("eu"), headers=headers)
+        assert response.status_code == 201
+
+    assert await admin.revoke_old_ingest_keys(session, "eu", actor="test") == 1
+    await session.commit()
+    old = await client.post(ONE, json=event_body("eu"), headers=eu.headers)
+    new = await client.post(ONE, json=event_body("eu"), headers=new_headers)
+    assert (old.status_code, new.status_code) == (401, 201)

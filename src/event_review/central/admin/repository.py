@@ -213,3 +213,23 @@ async def list_audit(
         .offset(offset)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def revoke_all_but_newest_key(session: AsyncSession, code: str) -> int:
+    newest = (
+        select(IngestKey.key_id)
+        .where(IngestKey.region_code == code, IngestKey.revoked_at.is_(None))
+        .order_by(IngestKey.created_at.desc(), IngestKey.key_id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        update(IngestKey)
+        .where(
+            IngestKey.region_code == code,
+            IngestKey.revoked_at.is_(None),
+            IngestKey.key_id != newest,
+        )
+        .values(revoked_at=func.now())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,125 @@
+// API errors in plain words, each with what to do next. The server's own
+// message stays available (it is precise), but people read these first.
+
+function regionName(context) {
+  return context && context.region ? `the ${context.region.toUpperCase()} region` : "the event's region";
+}
+
+/** -> {title, text, gone}; `gone` means the event is no longer yours to review. */
+export function describe(error, context = {}) {
+  const region = regionName(context);
+  switch (error.code) {
+    case "network_error":
+      return {
+        title: "The server cannot be reached.",
+        text: "Check your network connection, then try again. Nothing you entered was lost.",
+      };
+    case "lease_expired":
+      return {
+        title: "Your time on this event ran out.",
+        text: "The lease expired, so the event goes back to the queue for someone else. Get a new batch to continue.",
+        gone: true,
+      };
+    case "already_reviewed":
+      return {
+        title: "This event has already been reviewed.",
+        text: "It was removed from your list. Carry on with the next one.",
+        gone: true,
+      };
+    case "not_holder":
+      return {
+        title: "Another reviewer holds this event now.",
+        text: "Your lease ended and it was handed out again. It was removed from your list.",
+        gone: true,
+      };
+    case "not_assigned":
+      return {
+        title: "This event is no longer assigned to you.",
+        text: "It was removed from your list.",
+        gone: true,
+      };
+    case "event_not_found":
+      return {
+        title: "This event is no longer available to you.",
+        text: "It may have been re-assigned after your lease ended. It was removed from your list.",
+        gone: true,
+      };
+    case "region_unreachable":
+    case "bad_gateway":
+    case "region_error":
+    case "region_refused":
+      return {
+        title: `${capitalize(region)} cannot be reached right now.`,
+        text: "The payload stays in its region and could not be fetched. Try again in a minute, or skip the event so a colleague can take it later.",
+      };
+    case "region_timeout":
+    case "gateway_timeout":
+      return {
+        title: `${capitalize(region)} did not answer in time.`,
+        text: "Try again in a moment. If it keeps happening, skip the event; it goes back to the queue.",
+      };
+    case "region_event_missing":
+      return {
+        title: `${capitalize(region)} no longer has this event's payload.`,
+        text: "It may have been deleted there. Skip the event, or reject it with a comment.",
+      };
+    case "payload_too_large":
+      return {
+        title: "This payload is too large to show.",
+        text: "Skip the event and tell an admin; they can raise the limit.",
+      };
+    case "rate_limited":
+      return {
+        title: "Too many requests in a short time.",
+        text: `${error.message}. Wait a moment, then try again.`,
+      };
+    case "role_required":
+      return { title: "Your role does not allow this.", text: "Ask an admin if you need access." };
+    case "validation_error":
+      return { title: "Some input is not valid.", text: validationText(error) };
+    case "unavailable":
+      return { title: "The service is starting or overloaded.", text: "Try again in a few seconds." };
+    default:
+      if (error.status >= 500) {
+        const id = error.requestId ? ` Mention request id ${error.requestId}.` : "";
+        return {
+          title: "Something went wrong on the server.",
+          text: `Try again. If it keeps happening, tell an admin.${id}`,
+        };
+      }
+      return { title: sentence(error.message), text: "" };
+  }
+}
+
+/** Plain words for a 401: why the reviewer is back at the login screen. */
+export function loggedOutMessage(error) {
+  switch (error && error.code) {
+    case "session_expired":
+      return "Your session expired. Log in again to continue.";
+    case "session_revoked":
+      return "Your session was ended (you logged out elsewhere, or an admin ended it). Log in again.";
+    case "account_inactive":
+      return "This account has been deactivated. Ask an admin if that is a mistake.";
+    default:
+      return "Your session is no longer valid. Log in again to continue.";
+  }
+}
+
+function validationText(error) {
+  const details = Array.isArray(error.details) ? error.details : [];
+  const fields = details
+    .map((d) => (Array.isArray(d.loc) ? d.loc.filter((part) => part !== "body" && part !== "query").join(".") : ""))
+    .filter(Boolean);
+  if (fields.length) return `Check: ${[...new Set(fields)].join(", ")}. ${sentence(error.message)}`;
+  return sentence(error.message);
+}
+
+function capitalize(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function sentence(text) {
+  if (!text) return "";
+  const trimmed = capitalize(String(text).trim());
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}

@@ -1,0 +1,76 @@
+// Pieces shared by the admin pages: headers, tables, pagers, error notices.
+
+import { h, notice } from "../dom.js";
+import { describe } from "../messages.js";
+
+export const PAGE_SIZE = 50;
+
+export function pageHead(title, subtitle, ...actions) {
+  return h("div", { class: "page-head" },
+    h("div", null, h("h1", null, title), subtitle ? h("p", { class: "muted" }, subtitle) : null),
+    actions.length ? h("div", { class: "row" }, actions) : null,
+  );
+}
+
+export function table(id, headings, body) {
+  return h("div", { class: "table-wrap" },
+    h("table", { class: "data", id },
+      h("thead", null, h("tr", null, headings.map((heading) => {
+        const [text, cls] = Array.isArray(heading) ? heading : [heading, null];
+        return h("th", { scope: "col", class: cls }, text);
+      }))),
+      body,
+    ),
+  );
+}
+
+export function messageRow(colspan, text) {
+  return h("tr", null, h("td", { class: "empty", colspan }, text));
+}
+
+export function errorNotice(error, context) {
+  const message = describe(error, context);
+  return notice("error", message.title, message.text);
+}
+
+/** Previous / next for lists paged with limit and offset. */
+export function pager({ offset, limit, count, hasMore, onChange }) {
+  const previous = h("button", { class: "button small", type: "button", disabled: offset === 0 ? true : null }, "Previous");
+  const next = h("button", { class: "button small", type: "button", disabled: hasMore ? null : true }, "Next");
+  previous.addEventListener("click", () => onChange(Math.max(0, offset - limit)));
+  next.addEventListener("click", () => onChange(offset + limit));
+  const range = count ? `${offset + 1}–${offset + count}` : "none";
+  return h("div", { class: "pager" }, h("span", null, `Showing ${range}`), previous, next);
+}
+
+/** Disable a form's controls while its request runs. */
+export async function busy(form, work) {
+  const controls = [...form.querySelectorAll("button, input, select, textarea")];
+  const before = controls.map((c) => c.disabled);
+  controls.forEach((c) => { c.disabled = true; });
+  try {
+    return await work();
+  } finally {
+    controls.forEach((c, i) => { c.disabled = before[i]; });
+  }
+}
+
+/** Every item of a paged admin list (regions and teams are short lists). */
+export async function fetchAll(path, { api }) {
+  const items = [];
+  for (let offset = 0; offset < 10_000; offset += 200) {
+    const separator = path.includes("?") ? "&" : "?";
+    const page = await api(`${path}${separator}limit=200&offset=${offset}`);
+    items.push(...page.items);
+    if (!page.has_more) break;
+  }
+  return items;
+}
+
+/** One field of an admin form: label + control (+ hint). */
+export function field(id, label, control, hint = null) {
+  control.id = id;
+  return h("div", { class: "field" },
+    h("label", { for: id }, label, hint ? h("span", { class: "hint" }, ` ${hint}`) : null),
+    control);
+}

@@ -1,0 +1,312 @@
+"""Browser tests: headless Chromium (Playwright) against a real `event-review up`.
+
+Chromium comes from the system (`apt-get install chromium`), never from
+`playwright install`. Without it the browser tests skip, except in CI
+(`CI=true`), where a missing browser is a failure: CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import socket
+import subprocess
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import httpx
+import pytest
+
+from event_review.runtime.postgres import ServerLocation, drop_database, regional_database_name
+from tests.cli_helpers import COMMAND, cli_env
+from tests.process_helpers import wait_until
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, Page
+
+PASSWORD = "browser-test-pass"
+REGIONS = ("eu", "us")
+VIEWPORT = {"width": 1280, "height": 800}
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "test-output" / "screenshots"
+README_SCREENSHOTS = REPO / "docs" / "screenshots"
+# Set to 1 to (re)write the README's screenshots while the browser tests run.
+README_SCREENSHOTS_ENV = "EVENT_REVIEW_README_SCREENSHOTS"
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium() -> str | None:
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured and Path(configured).exists():
+        return configured
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _unavailable(reason: str, *, module_level: bool = False) -> None:
+    message = f"{reason}; install it with `apt-get install chromium` (and `pip install playwright`)"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI must run the browser tests: {message}", pytrace=False)
+    pytest.skip(message, allow_module_level=module_level)
+
+
+def require_playwright() -> None:
+    """For test modules that import Playwright at the top."""
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        _unavailable("Playwright for Python is not installed", module_level=True)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        _unavailable("Playwright for Python is not installed")
+    path = find_chromium()
+    if path is None:
+        _unavailable("no Chromium found (looked for /usr/bin/chromium and chromium on PATH)")
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium_path: str) -> AsyncIterator[Browser]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            # Containers often lack user namespaces for Chromium's sandbox.
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
+        yield launched
+        await launched.close()
+
+
+# -- the platform under test -------------------------------------------------
+
+
+def _port_block(count: int) -> int:
+    """A first port P with P..P+count-1 all free: `up` puts the regional APIs after P."""
+    for _ in range(200):
+        first = random.randint(20_000, 60_000)
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no block of free ports found")
+
+
+@dataclass
+class Platform:
+    """`event-review up` on its own databases, as a subprocess."""
+
+    central: ServerLocation
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def regional_url(self, code: str) -> str:
+        return f"http://127.0.0.1:{self.port + 1 + REGIONS.index(code)}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=15.0, trust_env=False)
+
+    def token(self, username: str) -> str:
+        """A session of `username` for API calls the test makes beside the browser."""
+        if username not in self.tokens:
+            with self.http() as http:
+                response = http.post(
+                    "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+                )
+            assert response.status_code == 200, response.text
+            self.tokens[username] = response.json()["access_token"]
+        return self.tokens[username]
+
+    def api(self, method: str, path: str, username: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token(username)}"}
+        with self.http() as http:
+            return http.request(method, path, headers=headers, **kwargs)
+
+    async def query(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.central.asyncpg_dsn())
+        try:
+            rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
+            return rows
+        finally:
+            await conn.close()
+
+
+def start_platform(platform: Platform, env: dict[str, str]) -> None:
+    args = [
+        *COMMAND, "up",
+        "--port", str(platform.port),
+        "--regions", ",".join(REGIONS),
+        "--demo-password", PASSWORD,
+        "--reset",
+    ]  # fmt: skip
+    with platform.log_path.open("wb") as log_file:
+        platform.process = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=cli_env(platform.central, env),
+        )
+
+    def ready() -> bool:
+        assert platform.process is not None
+        if platform.process.poll() is not None:
+            raise AssertionError(f"`up` exited early:\n{platform.log()}")
+        try:
+            with platform.http() as http:
+                return http.get("/readyz", timeout=2.0).status_code == 200 and (
+                    "is up" in platform.log()
+                )
+        except httpx.TransportError:
+            return False
+
+    wait_until(ready, timeout=90, message=lambda: f"`up` never became ready:\n{platform.log()}")
+
+
+def stop_platform(platform: Platform) -> None:
+    process = platform.process
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def platform_env() -> dict[str, str]:
+    """Extra environment of the `up` process; a test overrides this fixture to tune it."""
+    return {}
+
+
+@pytest.fixture
+async def platform(
+    chromium_path: str,
+    fresh_db: ServerLocation,
+    tmp_path: Path,
+    platform_env: dict[str, str],
+) -> AsyncIterator[Platform]:
+    """The whole platform (central + eu + us, demo users, simulated events) on a fresh database.
+
+    Depends on `chromium_path` so that, without a browser, nothing starts at all.
+    """
+    del chromium_path
+    running = Platform(fresh_db, _port_block(1 + len(REGIONS)), tmp_path / "up.log")
+    env = {
+        "EVENT_REVIEW_ENVIRONMENT": "development",
+        "EVENT_REVIEW_DATA_DIR": str(tmp_path / "data"),
+        "EVENT_REVIEW_WRITEBACK_BACKOFF_SECONDS": "0.2",
+        **platform_env,
+    }
+    try:
+        start_platform(running, env)
+        yield running
+    finally:
+        stop_platform(running)
+        for code in REGIONS:
+            await drop_database(
+                fresh_db.with_database(regional_database_name(fresh_db.database, code))
+            )
+
+
+# -- pages ---------------------------------------------------------------------
+
+
+@dataclass
+class BrowserSession:
+    """One browser tab at 1280x800, with every console error and failed request kept."""
+
+    context: BrowserContext
+    page: Page
+    errors: list[str] = field(default_factory=list)
+
+    async def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        await self.page.screenshot(path=str(path))
+        return path
+
+    async def readme_screenshot(self, name: str) -> None:
+        """docs/screenshots/NAME.png, when EVENT_REVIEW_README_SCREENSHOTS=1: a calm
+        picture, with the panels scrolled to the top and no toast in the corner."""
+        if os.environ.get(README_SCREENSHOTS_ENV) != "1":
+            return
+        from playwright.async_api import expect
+
+        await self.page.evaluate(
+            "document.querySelectorAll('.scroll').forEach(e => e.scrollTo(0, 0))"
+        )
+        await expect(self.page.locator("#toasts .toast")).to_have_count(0, timeout=10_000)
+        README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await self.page.screenshot(path=str(README_SCREENSHOTS / f"{name}.png"))
+
+    async def login(self, base_url: str, username: str) -> None:
+        await self.page.goto(base_url + "/")
+        await self.page.get_by_label("Username").fill(username)
+        await self.page.get_by_label("Password").fill(PASSWORD)
+        await self.page.get_by_role("button", name="Log in").click()
+        await self.page.locator("#topbar").wait_for(state="visible")
+
+
+@pytest.fixture
+async def new_session(browser: Browser, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """Open browser tabs; each gets a final screenshot, pass or fail, when the test ends."""
+    opened: list[tuple[str, BrowserSession]] = []
+
+    async def open_session(name: str) -> BrowserSession:
+        context = await browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="UTC")
+        page = await context.new_page()
+        page.set_default_timeout(15_000)
+        session = BrowserSession(context, page)
+        page.on(
+            "console",
+            lambda m: (
+                session.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+            ),
+        )
+        page.on("pageerror", lambda e: session.errors.append(f"page error: {e}"))
+        opened.append((name, session))
+        return session
+
+    yield open_session
+    for name, session in opened:
+        try:
+            await session.screenshot(f"{request.node.name}-{name}-final")
+        finally:
+            await session.context.close()
