@@ -263,23 +263,11 @@ async def issue_ingest_key(
 
 
 async def set_password(session: AsyncSession, username: str, password: str, *, actor: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Unprocessable(
-            f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
-            code="weak_password",
-        )
+    """The operator's way in (the CLI, `up`): by name rather than id."""
     user = await repository.get_user(session, username.strip().lower())
     if user is None:
         raise NotFound(f"unknown user {username!r}", code="unknown_user")
-    user.password_hash = await anyio.to_thread.run_sync(hash_password, password)
-    await session.flush()
-    await audit.record(
-        session,
-        actor_type=OPERATOR,
-        actor=actor,
-        action="user.password_set",
-        details={"username": user.username},
-    )
+    await reset_password(session, user.user_id, password, actor=actor, actor_type=OPERATOR)
 
 
 # -- the admin API: paged lists and edits -----------------------------------------
