@@ -164,7 +164,11 @@ class ServerProcess:
 
 @contextmanager
 def serving(
-    location: ServerLocation, target: str, work_dir: Path, env: Mapping[str, str] | None = None
+    location: ServerLocation,
+    target: str,
+    work_dir: Path,
+    env: Mapping[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> Iterator[ServerProcess]:
     """Run `event-review serve TARGET` (development mode) on a free port until the block ends.
 
@@ -179,7 +183,7 @@ def serving(
     }
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            [*COMMAND, "serve", target, "--host", "127.0.0.1", "--port", str(port)],
+            [*COMMAND, "serve", target, "--host", "127.0.0.1", "--port", str(port), *args],
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,

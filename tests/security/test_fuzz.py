@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
 from tests.cli_helpers import run_ok, serving
 
@@ -93,4 +94,21 @@ def test_fuzzing_finds_no_server_error(
     report = f"{failures}\n{result.stderr[-2000:]}\nserver errors:\n" + "\n".join(errors[-20:])
     assert result.returncode == 0, report
     assert " passed" in result.stdout, report
+    assert "Traceback" not in log, log[-4000:]
+
+
+def test_fuzzing_the_regional_api_finds_no_server_error(
+    regional_db: Database, fresh_db: ServerLocation, tmp_path: Path
+) -> None:
+    """No caller but the centre can sign; the fuzzer proves garbage never becomes a 5xx."""
+    assert regional_db.engine is not None
+    regional_url = regional_db.engine.url.set(drivername="postgresql").render_as_string(
+        hide_password=False
+    )
+    env = {**NO_LIMITS, "REGIONAL_DATABASE_URL": regional_url}
+    with serving(fresh_db, "regional-api", tmp_path, env=env, args=("--region", "eu")) as server:
+        server.wait_ready()
+        result = schemathesis(server.base_url, "not-a-signed-call", tmp_path)
+        log = server.log()
+    assert result.returncode == 0, result.stdout[-6000:]
     assert "Traceback" not in log, log[-4000:]

@@ -1,0 +1,82 @@
+"""The benchmark harness runs end to end at CI scale and reports every figure.
+
+No thresholds: the numbers depend on the machine. This only proves that
+`python -m bench --scale small --json` sets everything up, runs every scenario
+against the real services and its raw-SQL baseline, cleans up, and reports a
+number for every figure.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 900  # seconds; the small scale takes under two minutes on 2 cores
+
+EXPECTED_FIGURES = {
+    "batch_ingest.events_per_s",
+    "single_ingest.requests_per_s",
+    "single_ingest.p50_ms",
+    "single_ingest.p99_ms",
+    "claim.claims_per_s.single",
+    "claim.claims_per_s.multi",
+    "claim.events_per_s",
+    "claim.p50_ms",
+    "claim.p99_ms",
+    "claim.double_assignments",
+    "requeue.seconds",
+    "requeue.longest_statement_ms",
+    "payload.2kb.p50_ms",
+    "payload.2kb.p99_ms",
+    "payload.5mb.p50_ms",
+    "payload.5mb.p99_ms",
+    "payload.rss_mb",
+    "forwarder.events_per_s",
+    "forwarder.idle_p50_ms",
+    "forwarder.idle_p95_ms",
+}
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def test_small_scale_reports_every_figure() -> None:
+    # The bench starts its own services; settings of the caller's shell must not leak in.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVENT_REVIEW_")}
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--scale", "small", "--json"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-5000:]
+    result = json.loads(completed.stdout)
+
+    assert result["scale"] == "small"
+    assert {"nproc", "memory_gib", "python"} <= result["machine"].keys()
+    assert result["postgres"]["version"]
+    assert _number(result["seconds"]["total"])
+    figures = {f["key"]: f for f in result["figures"]}
+    assert figures.keys() == EXPECTED_FIGURES
+    for key, figure in figures.items():
+        assert _number(figure["platform"]), (key, figure)
+        assert _number(figure["baseline"]), (key, figure)
+        assert figure["ratio"] is None or _number(figure["ratio"]), (key, figure)
+        assert figure["label"], (key, figure)
+        assert figure["unit"], (key, figure)
+    # Correctness, not speed: nothing was handed out twice.
+    assert figures["claim.double_assignments"]["platform"] == 0
+    # Progress goes to stderr, never into the JSON on stdout.
+    assert "[bench" in completed.stderr
+    # Everything the run created is gone: its temp dir (and embedded server) included.
+    assert not Path(result["work_dir"]).exists()
