@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 TOOLS       := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed-stamp
 
-.PHONY: install up test lint fmt clean
+.PHONY: install up test lint fmt bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; set PYTHON=python3.11 (or newer)")'
@@ -37,14 +37,18 @@ test: $(STAMP) $(TOOLS_STAMP) lint
 	PATH="$$PATH:$(CURDIR)/$(TOOLS)/bin" $(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+## Benchmarks against PostgreSQL's own ceiling: make bench ARGS="--scale full".
+bench: $(STAMP)
+	$(BIN)/python -m bench $(or $(ARGS),--scale small)
+
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache test-output

@@ -16,6 +16,7 @@ from prometheus_client import start_http_server
 from event_review.central.app import regional_http_client
 from event_review.central.db.migrate import CENTRAL_SCHEMA
 from event_review.central.regional_client import RegionalClient
+from event_review.central.requeue.service import WORKERS as REQUEUE_WORKERS
 from event_review.central.requeue.service import requeue_stale
 from event_review.central.retention.service import purge as purge_events
 from event_review.central.writeback.service import WritebackWorker
@@ -103,7 +104,10 @@ def requeue(as_json: bool = JsonOption) -> None:
             CENTRAL_SCHEMA,
             "requeue",
             lambda db: requeue_stale(
-                db.sessionmaker, chunk=settings.requeue_chunk_size, actor="requeue-command"
+                db.sessionmaker,
+                chunk=settings.requeue_chunk_size,
+                actor="requeue-command",
+                workers=REQUEUE_WORKERS,
             ),
         )
     typer.echo(json.dumps({"requeued": count}) if as_json else f"re-queued {count} event(s)")

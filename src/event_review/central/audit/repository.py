@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import AuditEntry
@@ -32,6 +33,18 @@ async def record(
     )
 
 
+# One fixed statement whatever the number of events (an ORM bulk insert builds
+# and executes a row of parameters per event).
+_RECORD_MANY = text(
+    """
+    INSERT INTO audit_log (actor_type, actor, action, event_id, details)
+    SELECT :actor_type, :actor, :action, e.event_id, CAST(:details AS jsonb)
+    FROM unnest(CAST(:event_ids AS uuid[])) WITH ORDINALITY AS e(event_id, n)
+    ORDER BY e.n
+    """
+)
+
+
 async def record_many(
     session: AsyncSession,
     *,
@@ -44,15 +57,12 @@ async def record_many(
     if not event_ids:
         return
     await session.execute(
-        insert(AuditEntry),
-        [
-            {
-                "actor_type": actor_type,
-                "actor": actor,
-                "action": action,
-                "event_id": event_id,
-                "details": details or {},
-            }
-            for event_id in event_ids
-        ],
+        _RECORD_MANY,
+        {
+            "actor_type": actor_type,
+            "actor": actor,
+            "action": action,
+            "event_ids": list(event_ids),
+            "details": json.dumps(details or {}),
+        },
     )

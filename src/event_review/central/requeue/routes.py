@@ -19,6 +19,11 @@ async def trigger_requeue(request: Request, settings: AppSettings) -> RequeueRes
     """Put expired or orphaned assignments back in the queue (called by the CronJob)."""
     database: Database = request.app.state.database
     count = await service.requeue_stale(
-        database.sessionmaker, chunk=settings.requeue_chunk_size, actor="trigger-requeue"
+        database.sessionmaker,
+        chunk=settings.requeue_chunk_size,
+        actor="trigger-requeue",
+        # Side-by-side chunks need their own connections; a database bound to
+        # one shared connection (tests) runs them one after another.
+        workers=service.WORKERS if database.engine is not None else 1,
     )
     return RequeueResult(requeued=count)

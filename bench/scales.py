@@ -1,0 +1,76 @@
+"""How much work each scenario does at each scale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    # 1. batch ingest: events through /internal-ingest/events (batches of 1,000, 4 clients)
+    batch_events: int
+    batch_size: int
+    batch_clients: int
+    # 2. single ingest: seconds of load with this many connections
+    single_seconds: float
+    single_connections: int
+    # 3. claim: pending events over 4 regions; seconds per run; reviewers
+    claim_pending: int
+    claim_seconds: float
+    claim_reviewers: int
+    claim_size: int
+    # 4. re-queue: expired leases
+    requeue_leases: int
+    # 5. payload proxy: sequential requests per size; streaming clients and rounds
+    payload_small_requests: int
+    payload_large_requests: int
+    payload_stream_clients: int
+    payload_stream_rounds: int
+    # 6. forwarder: idle samples; events preloaded per region
+    forward_idle_samples: int
+    forward_per_region: int
+
+
+SCALES = {
+    "small": Scale(
+        name="small",
+        batch_events=20_000,
+        batch_size=1_000,
+        batch_clients=4,
+        single_seconds=3.0,
+        single_connections=64,
+        claim_pending=200_000,
+        claim_seconds=4.0,
+        claim_reviewers=32,
+        claim_size=10,
+        requeue_leases=50_000,
+        payload_small_requests=40,
+        payload_large_requests=6,
+        payload_stream_clients=16,
+        payload_stream_rounds=1,
+        forward_idle_samples=6,
+        forward_per_region=2_000,
+    ),
+    "full": Scale(
+        name="full",
+        batch_events=1_000_000,
+        batch_size=1_000,
+        batch_clients=4,
+        single_seconds=20.0,
+        single_connections=64,
+        claim_pending=2_000_000,
+        claim_seconds=60.0,
+        claim_reviewers=32,
+        claim_size=10,
+        requeue_leases=1_000_000,
+        payload_small_requests=400,
+        payload_large_requests=40,
+        payload_stream_clients=16,
+        payload_stream_rounds=4,
+        forward_idle_samples=50,
+        forward_per_region=50_000,
+    ),
+}
+
+REGIONS = ("us", "ca", "apac", "eu")

@@ -1,0 +1,274 @@
+"""Scenario 3: 32 reviewers claim(10) → review all → claim …, against the same loop in raw SQL."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import asyncpg
+
+from bench.env import Env, User
+from bench.http import Connection
+from bench.report import Figure, at_least, at_most
+from bench.sql import asyncpg_sql, load_generated
+from bench.stats import ms, percentile, rate
+from event_review.central.assignment.repository import CLAIM_SQL
+
+REVIEW = {"decision": "approve", "rating": 4}
+LEASE = timedelta(minutes=15)
+
+RAW_CLAIM = asyncpg_sql(CLAIM_SQL, ["regions", "size", "user_id", "lease"])
+# What POST /events/{id}/review does, statement for statement, in one transaction.
+RAW_LOCK = (
+    "SELECT status, assigned_user_id, lease_expires_at, region_code, external_event_id "
+    "FROM events WHERE event_id = $1 FOR UPDATE"
+)
+RAW_REVIEW = (
+    "UPDATE events SET status = 'submitted', review_user_id = $2, reviewed_at = now(), "
+    "review_decision = 'approve', review_rating = 4, review_comment = NULL, "
+    "assigned_user_id = NULL, lease_expires_at = NULL WHERE event_id = $1"
+)
+RAW_OUTBOX = (
+    "INSERT INTO writeback_outbox (event_id, region_code, external_event_id, outcome) "
+    "VALUES ($1, $2, $3, $4::jsonb)"
+)
+RAW_AUDIT = (
+    "INSERT INTO audit_log (actor_type, actor, action, event_id, details) "
+    "VALUES ('user', $1, 'event.reviewed', $2, $3::jsonb)"
+)
+OUTCOME = '{"decision": "approve", "rating": 4, "comment": null}'
+REVIEW_DETAILS = '{"decision": "approve", "rating": 4}'
+
+
+@dataclass
+class Tally:
+    claims: dict[bool, int] = field(default_factory=lambda: {False: 0, True: 0})
+    events: int = 0
+    empty: int = 0
+    latency: dict[bool, list[float]] = field(default_factory=lambda: {False: [], True: []})
+    # (seconds since the start, claim latency) of every claim, to see drift over the run
+    timeline: list[tuple[float, float]] = field(default_factory=list)
+    started: float = 0.0
+    window: float = 0.0  # the seconds during which new claims start
+    claimed: list[uuid.UUID] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def all_latencies(self) -> list[float]:
+        return self.latency[False] + self.latency[True]
+
+    def record(self, multi: bool, began: float, elapsed: float) -> None:
+        self.latency[multi].append(elapsed)
+        self.claims[multi] += 1
+        self.timeline.append((began - self.started, elapsed))
+
+    def drift(self) -> str:
+        """Claim p50 in the first and the last tenth of the run (queue-head bloat shows here)."""
+        if not self.timeline or self.window <= 0:
+            return "no claims"
+        tenth = self.window / 10
+        first = [e for t, e in self.timeline if t < tenth]
+        last = [e for t, e in self.timeline if t >= self.window - 2 * tenth]
+        return (
+            f"claim p50 first tenth {ms(percentile(first, 50)):.1f} ms, "
+            f"last fifth {ms(percentile(last, 50)):.1f} ms"
+        )
+
+
+async def _platform(env: Env, seconds: float) -> Tally:
+    tally = Tally()
+    body = {"size": env.scale.claim_size}
+
+    async def reviewer(user: User, deadline: float) -> None:
+        headers = {"Authorization": f"Bearer {user.token}"}
+        async with Connection(env.centre_url) as http:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                response = await http.request(
+                    "POST", "/api/v1/assignments/next-batch", json_body=body, headers=headers
+                )
+                elapsed = time.perf_counter() - started
+                if response.status != 200:
+                    raise RuntimeError(f"claim: HTTP {response.status}: {response.text[:300]}")
+                events = response.json()["events"]
+                if not events:
+                    tally.empty += 1
+                    await asyncio.sleep(0.01)
+                    continue
+                tally.record(user.multi, started, elapsed)
+                for event in events:
+                    review = await http.request(
+                        "POST",
+                        f"/api/v1/events/{event['event_id']}/review",
+                        json_body=REVIEW,
+                        headers=headers,
+                    )
+                    if review.status != 200:
+                        raise RuntimeError(f"review: HTTP {review.status}: {review.text[:300]}")
+                    tally.events += 1
+
+    started = tally.started = time.perf_counter()
+    tally.window = seconds
+    deadline = started + seconds
+    await asyncio.gather(*(reviewer(u, deadline) for u in env.reviewers))
+    tally.seconds = time.perf_counter() - started
+    return tally
+
+
+async def _raw(env: Env, seconds: float, *, review: bool) -> Tally:
+    tally = Tally()
+    size = env.scale.claim_size
+    pool = await env.pool(env.baseline, len(env.reviewers))
+    try:
+
+        async def reviewer(user: User, deadline: float) -> None:
+            regions = sorted(user.regions)
+            conn: asyncpg.Connection
+            async with pool.acquire() as conn:
+                claim = await conn.prepare(RAW_CLAIM)
+                while time.perf_counter() < deadline:
+                    started = time.perf_counter()
+                    rows = await claim.fetch(regions, size, user.user_id, LEASE)
+                    elapsed = time.perf_counter() - started
+                    if not rows:
+                        tally.empty += 1
+                        await asyncio.sleep(0.01)
+                        continue
+                    tally.record(user.multi, started, elapsed)
+                    ids = [row[0] for row in rows]
+                    tally.claimed.extend(ids)
+                    if not review:
+                        continue
+                    for event_id in ids:
+                        async with conn.transaction():
+                            # asyncpg prepares and caches each statement per connection.
+                            event = await conn.fetchrow(RAW_LOCK, event_id)
+                            await conn.execute(RAW_REVIEW, event_id, user.user_id)
+                            await conn.execute(
+                                RAW_OUTBOX,
+                                event_id,
+                                event["region_code"],
+                                event["external_event_id"],
+                                OUTCOME,
+                            )
+                            await conn.execute(RAW_AUDIT, user.username, event_id, REVIEW_DETAILS)
+                        tally.events += 1
+
+        started = tally.started = time.perf_counter()
+        tally.window = seconds
+        deadline = started + seconds
+        await asyncio.gather(*(reviewer(u, deadline) for u in env.reviewers))
+        tally.seconds = time.perf_counter() - started
+    finally:
+        await pool.close()
+    return tally
+
+
+async def run(env: Env) -> list[Figure]:
+    scale, say = env.scale, env.progress.say
+    await env.reset_central()
+    await load_generated(
+        [env.central, env.baseline],
+        scale.claim_pending,
+        prefix="cl",
+        status="pending",
+        progress=env.progress,
+        what="claim: loading pending events into both databases",
+    )
+    await env.pg.checkpoint()
+    reviewers = len(env.reviewers)
+    multi = sum(1 for u in env.reviewers if u.multi)
+    say(
+        f"claim: {reviewers} reviewers over HTTP for {scale.claim_seconds:.0f} s "
+        f"({reviewers - multi} on single-region teams, {multi} on the 4-region team)"
+    )
+    platform = await _platform(env, scale.claim_seconds)
+    twice = await env.fetchval(
+        env.central,
+        "SELECT count(*) FROM (SELECT event_id FROM audit_log WHERE action = 'event.assigned' "
+        "GROUP BY event_id HAVING count(*) > 1) AS t",
+    )
+    submitted = await env.fetchval(
+        env.central, "SELECT count(*) FROM events WHERE status = 'submitted'"
+    )
+    if submitted != platform.events:
+        raise RuntimeError(f"claim: {submitted} events submitted, {platform.events} reviewed")
+
+    await env.pg.checkpoint()
+    say(f"claim: the same loop in raw SQL, {reviewers} asyncpg connections")
+    raw = await _raw(env, scale.claim_seconds, review=True)
+    alone_seconds = min(scale.claim_seconds, 20.0)
+    say(f"claim: the claim statement alone, {reviewers} connections for {alone_seconds:.0f} s")
+    alone = await _raw(env, alone_seconds, review=False)
+    raw_twice = len(raw.claimed) - len(set(raw.claimed))
+    alone_twice = len(alone.claimed + raw.claimed) - len(set(alone.claimed + raw.claimed))
+
+    figures = []
+    for is_multi, name in ((False, "single-region teams"), (True, "4-region team")):
+        figure = Figure(
+            f"claim.claims_per_s.{'multi' if is_multi else 'single'}",
+            f"3 claim, claims/s, {name}",
+            "claims/s",
+            rate(platform.claims[is_multi], platform.seconds),
+            rate(raw.claims[is_multi], raw.seconds),
+            target="≥ 0.50 x raw SQL",
+            notes=[
+                "claim statement alone (no reviews): "
+                f"{rate(alone.claims[is_multi], alone.seconds):,.0f} claims/s, "
+                f"p99 {ms(percentile(alone.latency[is_multi], 99)):.1f} ms",
+                f"claim p50/p99: platform {ms(percentile(platform.latency[is_multi], 50)):.1f}/"
+                f"{ms(percentile(platform.latency[is_multi], 99)):.1f} ms, raw "
+                f"{ms(percentile(raw.latency[is_multi], 50)):.1f}/"
+                f"{ms(percentile(raw.latency[is_multi], 99)):.1f} ms",
+            ],
+        )
+        figure.met = at_least(figure.ratio, 0.5)
+        figures.append(figure)
+    figures.append(
+        Figure(
+            "claim.events_per_s",
+            "3 claim, events reviewed/s",
+            "events/s",
+            rate(platform.events, platform.seconds),
+            rate(raw.events, raw.seconds),
+        )
+    )
+    figures.append(
+        Figure(
+            "claim.p50_ms",
+            "3 claim, claim latency p50",
+            "ms",
+            ms(percentile(platform.all_latencies(), 50)),
+            ms(percentile(raw.all_latencies(), 50)),
+        )
+    )
+    p99 = Figure(
+        "claim.p99_ms",
+        "3 claim, claim latency p99",
+        "ms",
+        ms(percentile(platform.all_latencies(), 99)),
+        ms(percentile(raw.all_latencies(), 99)),
+        target="platform ≤ 100 ms",
+    )
+    p99.met = at_most(p99.platform, 100.0)
+    p99.notes.append(
+        f"platform {platform.drift()}; raw loop {raw.drift()}; statement alone {alone.drift()}"
+    )
+    figures.append(p99)
+    double = Figure(
+        "claim.double_assignments",
+        "3 claim, events assigned twice",
+        "count",
+        float(twice),  # type: ignore[arg-type]
+        float(raw_twice + alone_twice),
+        target="0",
+        notes=[
+            f"platform {sum(platform.claims.values()):,} claims of {platform.events:,} events; "
+            f"raw {sum(raw.claims.values()):,} + {sum(alone.claims.values()):,} claims",
+        ],
+    )
+    double.met = double.platform == 0 and double.baseline == 0
+    figures.append(double)
+    return figures
