@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-# Verified against when the username is unknown, so a login takes as long for
-# a missing user as for a wrong password and timing reveals neither.
-_DECOY_HASH = _hasher.hash("decoy-password-for-constant-time-login")
+
+@cache
+def _decoy_hash() -> str:
+    """Verified against when the username is unknown, so a login takes as long for
+    a missing user as for a wrong password and timing reveals neither. Made on
+    first use, not at import: every process imports this module, few log anyone in."""
+    return _hasher.hash("decoy-password-for-constant-time-login")
+
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -28,6 +35,6 @@ def _verify(password_hash: str, password: str) -> bool:
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
     if password_hash is None:
-        await anyio.to_thread.run_sync(_verify, _DECOY_HASH, password)
+        await anyio.to_thread.run_sync(_verify, _decoy_hash(), password)
         return False
     return await anyio.to_thread.run_sync(_verify, password_hash, password)
