@@ -159,3 +159,36 @@ def test_serve_on_an_unmigrated_database_exits_and_says_to_migrate(
     assert "the central database has no schema yet" in result.stderr
     assert "run `event-review migrate` first" in result.stderr
     assert "Uvicorn running" not in result.stderr
+
+
+def test_serve_with_several_worker_processes(fresh_db: ServerLocation, tmp_path: Path) -> None:
+    run_ok(fresh_db, "regions", "add", "eu", "--api-url", "http://127.0.0.1:9")
+    run_ok(fresh_db, "teams", "add", "workers-team", "--regions", "eu")
+    run_ok(
+        fresh_db,
+        "users",
+        "add",
+        "wally",
+        "--team",
+        "workers-team",
+        "--password-stdin",
+        stdin="wally-password-1\n",
+    )
+    with serving(fresh_db, "all", tmp_path, args=("--workers", "2")) as server:
+        server.wait_ready()
+        with server.client() as http:
+            login = http.post(
+                "/api/v1/auth/login", json={"username": "wally", "password": "wally-password-1"}
+            )
+            assert login.status_code == 200, login.text
+            token = login.json()["access_token"]
+            # Sessions live in the database, so any worker accepts any worker's token.
+            answers = {
+                http.get(
+                    "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
+                ).status_code
+                for _ in range(20)
+            }
+        assert answers == {200}
+        log = server.log()
+    assert log.count("Started server process") >= 2, log[-3000:]

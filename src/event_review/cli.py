@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import secrets
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from event_review.central.admin.service import normalise_region_code
 from event_review.central.auth.passwords import MIN_PASSWORD_LENGTH
@@ -29,6 +31,7 @@ from event_review.runtime.database import Database
 from event_review.runtime.migrations import Schema
 from event_review.runtime.postgres import ServerLocation
 from event_review.settings import Environment
+from event_review.targets import factory
 from event_review.targets.demo import DemoSeed
 from event_review.targets.registry import SERVE_TARGETS
 from event_review.targets.up import UpOptions, prepare_databases, region_locations
@@ -77,6 +80,9 @@ def serve(
     region: str | None = RegionOption,
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int | None = typer.Option(None, help="Port (default: the target's own)."),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Worker processes (each a full copy of the target)."
+    ),
 ) -> None:
     """Run one target as an HTTP server."""
     chosen = SERVE_TARGETS.get(target)
@@ -98,9 +104,22 @@ def serve(
         else:
             location = central_location(settings)
             asyncio.run(_check_schema(location, central_migrations.CENTRAL_SCHEMA))
-        application = chosen.build(settings, location=location, region=region)
+    if workers > 1:
+        # Workers import the app; what this process resolved goes to them by variable.
+        os.environ[factory.TARGET_VARIABLE] = chosen.name
+        os.environ[factory.REGION_VARIABLE] = region or ""
+        if location is not None:
+            os.environ[factory.DATABASE_VARIABLE] = location.url.render_as_string(
+                hide_password=False
+            )
+        app_or_factory: FastAPI | str = "event_review.targets.factory:worker_app"
+    else:
+        with friendly_errors():
+            app_or_factory = chosen.build(settings, location=location, region=region)
     uvicorn.run(
-        application,
+        app_or_factory,
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=host,
         port=port or chosen.default_port,
         log_config=None,  # keep the structured logging configured above
