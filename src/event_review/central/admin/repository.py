@@ -21,11 +21,10 @@ async def get_region(session: AsyncSession, code: str) -> Region | None:
     return await session.get(Region, code)
 
 
-async def add_region(session: AsyncSession, code: str, api_url: str, key_hash: str) -> Region:
+async def add_region(session: AsyncSession, code: str, api_url: str) -> Region:
     region = Region(code=code, api_url=api_url)
     session.add(region)
     await session.flush()
-    await session.execute(insert(IngestKey).values(region_code=code, key_hash=key_hash))
     await session.refresh(region)
     return region
 

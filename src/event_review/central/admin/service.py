@@ -69,8 +69,10 @@ async def add_region(
     api_url = validate_api_url(api_url)
     if await repository.get_region(session, code) is not None:
         raise Conflict(f"region {code!r} already exists", code="region_exists")
+    await repository.add_region(session, code, api_url)
+    # The first key takes the same path as every later one (rotation).
     key = new_ingest_key()
-    await repository.add_region(session, code, api_url, digest(key))
+    await repository.add_ingest_key(session, code, digest(key), revoke_others=False)
     await audit.record(
         session,
         actor_type=actor_type,
