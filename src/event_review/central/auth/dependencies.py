@@ -22,7 +22,9 @@ _bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_settings(request: Request) -> Settings:
+# async although it awaits nothing: FastAPI runs a plain `def` dependency in its
+# thread pool, a thread hop on every authenticated request.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -27,7 +27,7 @@ COOKIE_AUDIENCE = "event-review-oidc-login"
 LOGIN_WINDOW = timedelta(minutes=10)
 
 
-def oidc_client(request: Request) -> OidcClient:
+async def oidc_client(request: Request) -> OidcClient:  # async: no thread-pool hop
     settings: Settings = request.app.state.settings
     client: OidcClient | None = getattr(request.app.state, "oidc", None)
     if not settings.oidc_enabled or client is None:

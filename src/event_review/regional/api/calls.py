@@ -29,7 +29,7 @@ class RegionalContext:
         self.public_keys = public_keys
 
 
-def regional_context(request: Request) -> RegionalContext:
+async def regional_context(request: Request) -> RegionalContext:  # async: no thread-pool hop
     context: RegionalContext = request.app.state.regional
     return context
 
