@@ -16,31 +16,16 @@ from bench.report import Figure, at_least, at_most
 from bench.sql import asyncpg_sql, load_generated
 from bench.stats import ms, percentile, rate
 from event_review.central.assignment.repository import CLAIM_SQL
+from event_review.central.reviews.repository import REVIEW_SQL
 
 REVIEW = {"decision": "approve", "rating": 4}
 LEASE = timedelta(minutes=15)
 
-RAW_CLAIM = asyncpg_sql(CLAIM_SQL, ["regions", "size", "user_id", "lease"])
-# What POST /events/{id}/review does, statement for statement, in one transaction.
-RAW_LOCK = (
-    "SELECT status, assigned_user_id, lease_expires_at, region_code, external_event_id "
-    "FROM events WHERE event_id = $1 FOR UPDATE"
+RAW_CLAIM = asyncpg_sql(CLAIM_SQL, ["regions", "size", "user_id", "lease", "actor"])
+# What POST /events/{id}/review runs: the review, its write-back and audit row in one statement.
+RAW_REVIEW = asyncpg_sql(
+    REVIEW_SQL, ["event_id", "user_id", "reviewer", "decision", "rating", "comment"]
 )
-RAW_REVIEW = (
-    "UPDATE events SET status = 'submitted', review_user_id = $2, reviewed_at = now(), "
-    "review_decision = 'approve', review_rating = 4, review_comment = NULL, "
-    "assigned_user_id = NULL, lease_expires_at = NULL WHERE event_id = $1"
-)
-RAW_OUTBOX = (
-    "INSERT INTO writeback_outbox (event_id, region_code, external_event_id, outcome) "
-    "VALUES ($1, $2, $3, $4::jsonb)"
-)
-RAW_AUDIT = (
-    "INSERT INTO audit_log (actor_type, actor, action, event_id, details) "
-    "VALUES ('user', $1, 'event.reviewed', $2, $3::jsonb)"
-)
-OUTCOME = '{"decision": "approve", "rating": 4, "comment": null}'
-REVIEW_DETAILS = '{"decision": "approve", "rating": 4}'
 
 
 @dataclass
@@ -130,7 +115,7 @@ async def _raw(env: Env, seconds: float, *, review: bool) -> Tally:
                 claim = await conn.prepare(RAW_CLAIM)
                 while time.perf_counter() < deadline:
                     started = time.perf_counter()
-                    rows = await claim.fetch(regions, size, user.user_id, LEASE)
+                    rows = await claim.fetch(regions, size, user.user_id, LEASE, user.username)
                     elapsed = time.perf_counter() - started
                     if not rows:
                         tally.empty += 1
@@ -142,18 +127,12 @@ async def _raw(env: Env, seconds: float, *, review: bool) -> Tally:
                     if not review:
                         continue
                     for event_id in ids:
-                        async with conn.transaction():
-                            # asyncpg prepares and caches each statement per connection.
-                            event = await conn.fetchrow(RAW_LOCK, event_id)
-                            await conn.execute(RAW_REVIEW, event_id, user.user_id)
-                            await conn.execute(
-                                RAW_OUTBOX,
-                                event_id,
-                                event["region_code"],
-                                event["external_event_id"],
-                                OUTCOME,
-                            )
-                            await conn.execute(RAW_AUDIT, user.username, event_id, REVIEW_DETAILS)
+                        # asyncpg prepares and caches the statement per connection.
+                        reviewed = await conn.fetchrow(
+                            RAW_REVIEW, event_id, user.user_id, user.username, "approve", 4, None
+                        )
+                        if reviewed is None:
+                            raise RuntimeError(f"raw review of {event_id} changed nothing")
                         tally.events += 1
 
         started = tally.started = time.perf_counter()

@@ -181,6 +181,7 @@ async def test_claim_walks_the_pending_index_per_region(
                     "size": 10,
                     "user_id": global_reviewer.user_id,
                     "lease": LEASE,
+                    "actor": global_reviewer.username,
                 },
             )
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -54,6 +55,11 @@ async def test_holder_review_is_stored_with_its_writeback(
     assert outbox[0].outcome["decision"] == "reject"
     assert outbox[0].outcome["rating"] == 2
     assert outbox[0].outcome["reviewer"] == reviewer.username
+    assert outbox[0].outcome["comment"] == "blurry footage"
+    # The region is told the same review time the centre recorded.
+    assert datetime.fromisoformat(outbox[0].outcome["reviewed_at"]) == datetime.fromisoformat(
+        body["reviewed_at"]
+    )
     audit = await session.scalar(
         select(AuditEntry).where(
             AuditEntry.event_id == uuid.UUID(event_id), AuditEntry.action == "event.reviewed"

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.assignment import repository
@@ -16,7 +19,7 @@ from event_review.central.metrics import CLAIM_SECONDS, CLAIMED
 from event_review.runtime.errors import Conflict, Forbidden
 
 
-def _batch(held: list[Event]) -> Batch:
+def _batch(held: Sequence[Row[Any]]) -> Batch:
     leases = [e.lease_expires_at for e in held if e.lease_expires_at is not None]
     return Batch(
         lease_expires_at=min(leases) if leases else None,
@@ -36,30 +39,23 @@ async def _next_batch(
     session: AsyncSession, principal: Principal, size: int, lease: timedelta
 ) -> Batch:
     await repository.lock_claimant(session, principal.user_id)
-    held = list(await repository.held_by(session, principal.user_id))
+    held = await repository.held_by(session, principal.user_id)
     if held:
         return _batch(held)
     claimed = await repository.claim(
-        session, principal.user_id, principal.region_codes, size, lease
+        session, principal.user_id, principal.actor, principal.region_codes, size, lease
     )
     CLAIMED.inc(len(claimed))
-    await audit.record_many(
-        session,
-        actor_type="user",
-        actor=principal.actor,
-        action="event.assigned",
-        event_ids=claimed,
-    )
-    return _batch(list(await repository.load(session, claimed)))
+    return _batch(claimed)
 
 
 async def held(session: AsyncSession, principal: Principal) -> Batch:
-    return _batch(list(await repository.held_by(session, principal.user_id)))
+    return _batch(await repository.held_by(session, principal.user_id))
 
 
 async def release(session: AsyncSession, principal: Principal, event_id: uuid.UUID) -> None:
     """The holder gives an event back to the queue, e.g. to skip it."""
-    event = await access.get_in_scope_for_update(session, principal, event_id)
+    event = await access.get_in_scope(session, principal, event_id, for_update=True)
     if not _assigned_to(principal, event):
         if event.status == EventStatus.ASSIGNED:
             raise Forbidden("another reviewer holds this event", code="not_holder")

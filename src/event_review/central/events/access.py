@@ -50,10 +50,10 @@ def not_found(event_id: uuid.UUID) -> NotFound:
     return NotFound(f"no event {event_id} that you can see", code="event_not_found")
 
 
-async def get_in_scope_for_update(
-    session: AsyncSession, principal: Principal, event_id: uuid.UUID
+async def get_in_scope(
+    session: AsyncSession, principal: Principal, event_id: uuid.UUID, *, for_update: bool = False
 ) -> Event:
-    event = await repository.get(session, event_id, for_update=True)
+    event = await repository.get(session, event_id, for_update=for_update)
     if event is None or not in_scope(principal, event):
         raise not_found(event_id)
     return event

@@ -3,45 +3,80 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import Event, EventStatus, WritebackOutbox
+from event_review.central.db.models import Event
 from event_review.central.reviews.schemas import ReviewRequest
 
+# The review, its write-back and its audit row in one statement. It changes the
+# event only while the reviewer holds it under an unexpired lease; the UPDATE's
+# row lock makes a racing re-queue or second submission either wait for this
+# one or find the row no longer matching. Every use of a parameter carries the
+# same cast, so PostgreSQL deduces one type for it.
+REVIEW_SQL = text(
+    """
+    WITH reviewed AS (
+        UPDATE events
+        SET status = 'submitted',
+            review_user_id = :user_id,
+            reviewed_at = now(),
+            review_decision = CAST(:decision AS text),
+            review_rating = CAST(:rating AS smallint),
+            review_comment = CAST(:comment AS text),
+            assigned_user_id = NULL,
+            lease_expires_at = NULL
+        WHERE event_id = :event_id
+          AND status = 'assigned'
+          AND assigned_user_id = :user_id
+          AND lease_expires_at > now()
+        RETURNING *
+    ),
+    outbox AS (
+        INSERT INTO writeback_outbox (event_id, region_code, external_event_id, outcome)
+        SELECT event_id, region_code, external_event_id,
+               jsonb_build_object(
+                   'decision', CAST(:decision AS text),
+                   'rating', CAST(:rating AS smallint),
+                   'comment', CAST(:comment AS text),
+                   'reviewer', CAST(:reviewer AS text),
+                   'reviewed_at', reviewed_at
+               )
+        FROM reviewed
+    ),
+    audited AS (
+        INSERT INTO audit_log (actor_type, actor, action, event_id, details)
+        SELECT 'user', CAST(:reviewer AS text), 'event.reviewed', event_id,
+               jsonb_build_object(
+                   'decision', CAST(:decision AS text),
+                   'rating', CAST(:rating AS smallint)
+               )
+        FROM reviewed
+    )
+    SELECT * FROM reviewed
+    """
+)
+# Typed result columns: rows come back as the ORM would load them (UUIDs, JSONB).
+_REVIEW = REVIEW_SQL.columns(*Event.__table__.columns)
 
-async def store_review(
-    session: AsyncSession, event_id: uuid.UUID, reviewer_id: uuid.UUID, review: ReviewRequest
-) -> Event:
+
+async def submit_review(
+    session: AsyncSession,
+    event_id: uuid.UUID,
+    reviewer_id: uuid.UUID,
+    reviewer: str,
+    review: ReviewRequest,
+) -> Row[Any] | None:
+    """The reviewed event, or None when the reviewer does not hold it (nothing changed)."""
     result = await session.execute(
-        update(Event)
-        .where(Event.event_id == event_id)
-        .values(
-            status=EventStatus.SUBMITTED,
-            review_user_id=reviewer_id,
-            reviewed_at=func.now(),
-            review_decision=review.decision,
-            review_rating=review.rating,
-            review_comment=review.comment or None,
-            assigned_user_id=None,
-            lease_expires_at=None,
-        )
-        .returning(Event)
-        .execution_options(populate_existing=True, synchronize_session=False)
+        _REVIEW,
+        {
+            "event_id": event_id,
+            "user_id": reviewer_id,
+            "reviewer": reviewer,
+            "decision": review.decision.value,
+            "rating": review.rating,
+            "comment": review.comment or None,
+        },
     )
-    return result.scalar_one()
-
-
-async def enqueue_writeback(session: AsyncSession, event: Event, outcome: dict[str, Any]) -> int:
-    outbox_id: int | None = await session.scalar(
-        insert(WritebackOutbox)
-        .values(
-            event_id=event.event_id,
-            region_code=event.region_code,
-            external_event_id=event.external_event_id,
-            outcome=outcome,
-        )
-        .returning(WritebackOutbox.outbox_id)
-    )
-    assert outbox_id is not None
-    return outbox_id
+    return result.one_or_none()
