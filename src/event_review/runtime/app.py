@@ -49,6 +49,7 @@ def create_service_app(
         db = database or Database.connect(
             location,  # type: ignore[arg-type]  # checked above
             application_name=f"event-review-{name}",
+            pre_ping=False,
         )
         try:
             async with db.sessionmaker() as session:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from event_review.contracts.errors import ErrorBody, ErrorDetail
@@ -156,7 +156,23 @@ def install_error_handlers(app: FastAPI) -> None:
             "a value in the request cannot be stored: out of range or not valid text",
         )
 
+    async def on_database_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DBAPIError)
+        if not exc.connection_invalidated:
+            raise exc  # a real fault: the 500 handler logs and renders it
+        # Services' pools hand out connections without a liveness round trip
+        # (Database.connect), so after a database restart or failover one request
+        # per process meets a dead connection. SQLAlchemy has then discarded the
+        # pool; nothing was committed, and a retry gets a fresh connection.
+        return error_response(
+            503,
+            "database_unavailable",
+            "the database connection was lost; nothing was changed, retry the request",
+            headers={"Retry-After": "1"},
+        )
+
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(DataError, on_data_error)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
