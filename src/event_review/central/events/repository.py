@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import Event, Region
@@ -17,5 +17,16 @@ async def get(
     return await session.scalar(stmt)
 
 
-async def region_api_url(session: AsyncSession, region_code: str) -> str | None:
-    return await session.scalar(select(Region.api_url).where(Region.code == region_code))
+_WITH_REGION_URL = (
+    select(Event, Region.api_url)
+    .outerjoin(Region, Region.code == Event.region_code)
+    .where(Event.event_id == bindparam("event_id"))
+)
+
+
+async def get_with_region_url(
+    session: AsyncSession, event_id: uuid.UUID
+) -> tuple[Event, str | None] | None:
+    """The event and its region's API URL in one round trip (the payload proxy's hot path)."""
+    row = (await session.execute(_WITH_REGION_URL, {"event_id": event_id})).one_or_none()
+    return None if row is None else (row[0], row[1])

@@ -48,10 +48,10 @@ async def get_payload(
     Allowed to the holder under an unexpired lease and to leads and admins of
     the event's region; anyone else gets 404.
     """
-    event = await events.get(session, event_id)
-    if event is None or not access.may_read_payload(principal, event):
+    found = await events.get_with_region_url(session, event_id)
+    if found is None or not access.may_read_payload(principal, found[0]):
         raise access.not_found(event_id)
-    api_url = await events.region_api_url(session, event.region_code)
+    event, api_url = found
     if api_url is None:
         raise BadGateway(f"region {event.region_code} is not registered", code="region_unknown")
     await audit.record(
