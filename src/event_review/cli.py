@@ -125,6 +125,12 @@ def serve(
         log_config=None,  # keep the structured logging configured above
         proxy_headers=True,
         server_header=False,
+        # Not uvloop: under it, anyio (httpx's transport) queues up to ~8 MB per
+        # upstream read before it pauses the socket, so the payload proxy held
+        # each 5 MB payload whole (+70 MB for 16 streams; the asyncio loop reads
+        # 256 KB at a time). tests/test_payload_streaming.py guards this.
+        loop="asyncio",
+        http="httptools",
     )
 
 
