@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 
@@ -8,7 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import Event, IngestKey, Region
-from event_review.contracts.ingest import EventMetadata
+from event_review.contracts.ingest import EventMetadata, summary_json
 
 
 async def region_for_key(session: AsyncSession, key_hash: str) -> str | None:
@@ -59,7 +58,7 @@ async def insert_new(
             "occurred_ats": [e.occurred_at for e in events],
             "device_ids": [e.device_id for e in events],
             "priorities": [e.priority for e in events],
-            "summaries": [json.dumps(e.summary, separators=(",", ":")) for e in events],
+            "summaries": [summary_json(e.summary) for e in events],
         },
     )
     return {row.external_event_id: row.event_id for row in result}
