@@ -219,7 +219,10 @@ async def environment(scale: Scale, progress: Progress) -> AsyncIterator[Env]:
         common = base_env(tmp / "data", central, {})
         centre = services.start(
             "serve-all",
-            ["serve", "all", "--host", "127.0.0.1", "--port", str(centre_port)],
+            [
+                *("serve", "all", "--host", "127.0.0.1", "--port", str(centre_port)),
+                *(("--workers", str(scale.centre_workers)) if scale.centre_workers > 1 else ()),
+            ],
             common,
             port=centre_port,
         )

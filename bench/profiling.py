@@ -31,6 +31,7 @@ def py_spy(pid: int, out_dir: Path | None, name: str) -> Iterator[None]:
             "--output",
             str(out_dir / f"{name}.txt"),
             "--nonblocking",
+            "--subprocesses",  # the worker processes of `serve --workers N`
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -30,6 +30,8 @@ class Scale:
     # 6. forwarder: idle samples; events preloaded per region
     forward_idle_samples: int
     forward_per_region: int
+    # `serve all --workers N` for the centre (1: one process, as recorded in docs/benchmarks.md)
+    centre_workers: int = 1
 
 
 SCALES = {

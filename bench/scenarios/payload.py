@@ -114,7 +114,8 @@ async def _latencies(env: Env, events: list[Stored], requests: int) -> tuple[lis
 
 
 class RssSampler:
-    """RSS of one process, sampled from a thread so the event loop's load cannot delay it."""
+    """RSS of a process and its children (`--workers`), sampled from a thread so the
+    event loop's load cannot delay it."""
 
     def __init__(self, pid: int, interval: float = 0.01) -> None:
         self.process = psutil.Process(pid)
@@ -125,7 +126,8 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.samples.append(self.process.memory_info().rss)
+            tree = [self.process, *self.process.children(recursive=True)]
+            self.samples.append(sum(p.memory_info().rss for p in tree))
             time.sleep(self.interval)
 
     def __enter__(self) -> RssSampler:
