@@ -17,10 +17,11 @@ from event_review.central.admin import service as admin
 from event_review.central.assignment import service as assignment
 from event_review.central.assignment.repository import CLAIM_SQL
 from event_review.central.auth.principal import Principal
-from event_review.central.db.models import AuditEntry, Event, ReviewDecision, Role
+from event_review.central.db.models import AuditEntry, Event, ReviewDecision, Role, WritebackOutbox
 from event_review.central.reviews import service as reviews
 from event_review.central.reviews.schemas import ReviewRequest
 from event_review.runtime.database import Database
+from event_review.runtime.errors import ApiError
 from event_review.runtime.postgres import ServerLocation
 
 REGIONS = ["us", "ca", "apac", "eu"]
@@ -188,3 +189,48 @@ async def test_claim_walks_the_pending_index_per_region(
         await session.rollback()
     assert "ix_events_pending_claim" in plan, plan
     assert "Seq Scan on events" not in plan, plan
+
+
+async def test_concurrent_submissions_of_one_review_store_it_once(
+    loaded: tuple[Database, list[Principal]],
+) -> None:
+    """Double clicks and retries racing on separate connections: one wins, the rest conflict."""
+    database, principals = loaded
+    holder = principals[0]
+    async with database.sessionmaker() as session:
+        batch = await assignment.next_batch(session, holder, 1, LEASE)
+        await session.commit()
+    event_id = batch.events[0].event_id
+
+    async def submit(rating: int) -> str:
+        async with database.sessionmaker() as session:
+            try:
+                review = ReviewRequest(decision=ReviewDecision.REJECT, rating=rating)
+                await reviews.submit(session, holder, event_id, review)
+            except ApiError as exc:
+                await session.rollback()
+                return exc.code
+            await session.commit()
+            return "stored"
+
+    outcomes = await asyncio.gather(*(submit(rating) for rating in (1, 2, 3, 4, 5, 1, 2, 3)))
+
+    assert sorted(outcomes) == ["already_reviewed"] * 7 + ["stored"]
+    async with database.sessionmaker() as session:
+        outbox = (
+            await session.scalars(
+                select(WritebackOutbox.outcome).where(WritebackOutbox.event_id == event_id)
+            )
+        ).all()
+        audits = await session.scalar(
+            select(func.count()).where(
+                AuditEntry.event_id == event_id, AuditEntry.action == "event.reviewed"
+            )
+        )
+        event = await session.get(Event, event_id)
+    assert len(outbox) == 1
+    assert audits == 1
+    assert event is not None
+    assert event.status == "submitted"
+    # The outbox carries the winner's review, the one stored on the event.
+    assert outbox[0]["rating"] == event.review_rating
