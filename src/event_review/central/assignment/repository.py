@@ -9,6 +9,7 @@ from sqlalchemy import Row, String, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import Event, EventStatus
+from event_review.central.events.repository import EVENT_COLUMNS, returning_events
 
 # One statement, one index scan per region. A single scan with
 # `region_code = ANY(...)` cannot use the index order and sorts every pending
@@ -19,7 +20,7 @@ from event_review.central.db.models import Event, EventStatus
 # The same statement writes the audit rows and returns the claimed rows whole:
 # a claim is one round trip, not three.
 CLAIM_SQL = text(
-    """
+    f"""
     WITH candidates AS (
         SELECT c.event_id
         FROM unnest(CAST(:regions AS text[])) AS r(code)
@@ -46,15 +47,14 @@ CLAIM_SQL = text(
     ),
     audited AS (
         INSERT INTO audit_log (actor_type, actor, action, event_id, details)
-        SELECT 'user', :actor, 'event.assigned', claimed.event_id, '{}'::jsonb
+        SELECT 'user', :actor, 'event.assigned', claimed.event_id, '{{}}'::jsonb
         FROM claimed
     )
-    SELECT * FROM claimed
+    SELECT {EVENT_COLUMNS} FROM claimed
     ORDER BY priority DESC, created_at, event_id
     """
 )
-# Typed result columns: rows come back as the ORM would load them (UUIDs, JSONB).
-_CLAIM = CLAIM_SQL.columns(*Event.__table__.columns)
+_CLAIM = returning_events(CLAIM_SQL)
 
 
 # Hot path statements, built once (see auth.repository._SESSION_QUERY).

@@ -2,10 +2,21 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import TextClause, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import TextualSelect
 
 from event_review.central.db.models import Event, Region
+
+# Raw statements that return whole events end in `SELECT {EVENT_COLUMNS}`: the
+# result then lines up with the model by position and by name alike, whatever
+# order migrations left the table's columns in (`SELECT *` would follow the table).
+EVENT_COLUMNS = ", ".join(column.name for column in Event.__table__.columns)
+
+
+def returning_events(statement: TextClause) -> TextualSelect:
+    """`statement` with typed result columns: UUIDs, JSONB and datetimes as the ORM loads them."""
+    return statement.columns(*Event.__table__.columns)
 
 
 async def get(

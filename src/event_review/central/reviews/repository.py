@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import Event
+from event_review.central.events.repository import EVENT_COLUMNS, returning_events
 from event_review.central.reviews.schemas import ReviewRequest
 
 # The review, its write-back and its audit row in one statement. It changes the
@@ -15,7 +15,7 @@ from event_review.central.reviews.schemas import ReviewRequest
 # one or find the row no longer matching. Every use of a parameter carries the
 # same cast, so PostgreSQL deduces one type for it.
 REVIEW_SQL = text(
-    """
+    f"""
     WITH reviewed AS (
         UPDATE events
         SET status = 'submitted',
@@ -53,11 +53,10 @@ REVIEW_SQL = text(
                )
         FROM reviewed
     )
-    SELECT * FROM reviewed
+    SELECT {EVENT_COLUMNS} FROM reviewed
     """
 )
-# Typed result columns: rows come back as the ORM would load them (UUIDs, JSONB).
-_REVIEW = REVIEW_SQL.columns(*Event.__table__.columns)
+_REVIEW = returning_events(REVIEW_SQL)
 
 
 async def submit_review(
