@@ -23,7 +23,7 @@ from bench.profiling import py_spy
 from bench.progress import Progress
 from bench.report import Figure, render_table
 from bench.scales import SCALES
-from bench.scenarios import claim, forwarder, ingest, payload, requeue
+from bench.scenarios import claim, cpu, forwarder, ingest, payload, requeue
 from event_review.runtime.logging import configure_logging
 
 Scenario = Callable[[Env], Awaitable[list[Figure]]]
@@ -35,6 +35,7 @@ SCENARIOS: dict[str, Scenario] = {
     "requeue": requeue.run,
     "payload": payload.run,
     "forwarder": forwarder.run,
+    "cpu": cpu.run,
 }
 
 

@@ -30,6 +30,8 @@ class Scale:
     # 6. forwarder: idle samples; events preloaded per region
     forward_idle_samples: int
     forward_per_region: int
+    # 7. centre CPU per request: rounds of sequential requests
+    cpu_rounds: int
     # `serve all --workers N` for the centre (1: one process, as recorded in docs/benchmarks.md)
     centre_workers: int = 1
 
@@ -53,6 +55,7 @@ SCALES = {
         payload_stream_rounds=1,
         forward_idle_samples=6,
         forward_per_region=2_000,
+        cpu_rounds=10,
     ),
     "full": Scale(
         name="full",
@@ -72,6 +75,7 @@ SCALES = {
         payload_stream_rounds=4,
         forward_idle_samples=50,
         forward_per_region=50_000,
+        cpu_rounds=40,
     ),
 }
 

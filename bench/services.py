@@ -15,12 +15,40 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil  # type: ignore[import-untyped,unused-ignore]
 
 from event_review.runtime.postgres import ServerLocation
 
 COMMAND = (sys.executable, "-m", "event_review")
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 15.0
+
+
+def process_tree(pid: int) -> list[psutil.Process]:
+    """The process and its children: `serve --workers N` runs its workers as children."""
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by the process tree of `pid`.
+
+    From /proc/<pid>/task/*/schedstat (nanoseconds) where Linux has it: psutil's
+    user+system times tick in 10 ms, coarser than one request.
+    """
+    total = 0.0
+    for process in process_tree(pid):
+        tasks = Path(f"/proc/{process.pid}/task")
+        if tasks.is_dir():
+            for task in tasks.iterdir():
+                try:
+                    total += int((task / "schedstat").read_text().split()[0]) / 1e9
+                except (FileNotFoundError, ProcessLookupError):
+                    continue  # a thread that just ended
+        else:
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def free_port() -> int:

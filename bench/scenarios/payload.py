@@ -9,11 +9,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-import psutil  # type: ignore[import-untyped,unused-ignore]
-
 from bench.env import PAYLOAD_REGION, Env
 from bench.http import Connection
 from bench.report import Figure, at_most
+from bench.services import process_tree
 from bench.stats import ms, percentile
 from event_review.contracts.signing import sign_call
 
@@ -118,7 +117,7 @@ class RssSampler:
     event loop's load cannot delay it."""
 
     def __init__(self, pid: int, interval: float = 0.01) -> None:
-        self.process = psutil.Process(pid)
+        self.pid = pid
         self.interval = interval
         self.samples: list[int] = []
         self._stop = threading.Event()
@@ -126,7 +125,7 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            tree = [self.process, *self.process.children(recursive=True)]
+            tree = process_tree(self.pid)
             self.samples.append(sum(p.memory_info().rss for p in tree))
             time.sleep(self.interval)
 
