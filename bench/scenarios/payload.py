@@ -117,7 +117,9 @@ class RssSampler:
     event loop's load cannot delay it."""
 
     def __init__(self, pid: int, interval: float = 0.01) -> None:
-        self.pid = pid
+        # Listed once: the workers are up before sampling starts, and finding
+        # children scans all of /proc, too much to repeat every 10 ms on 2 cores.
+        self.tree = process_tree(pid)
         self.interval = interval
         self.samples: list[int] = []
         self._stop = threading.Event()
@@ -125,8 +127,7 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            tree = process_tree(self.pid)
-            self.samples.append(sum(p.memory_info().rss for p in tree))
+            self.samples.append(sum(p.memory_info().rss for p in self.tree))
             time.sleep(self.interval)
 
     def __enter__(self) -> RssSampler:

@@ -159,7 +159,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_database_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DBAPIError)
         if not exc.connection_invalidated:
-            raise exc  # a real fault: the 500 handler logs and renders it
+            raise exc  # a real fault: Starlette's server-error middleware logs it, 500
         # Services' pools hand out connections without a liveness round trip
         # (Database.connect), so after a database restart or failover one request
         # per process meets a dead connection. SQLAlchemy has then discarded the
