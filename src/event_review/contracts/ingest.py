@@ -6,7 +6,17 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
+
+from event_review.contracts.fields import LINE, JsonObject
 
 MAX_SUMMARY_BYTES = 4 * 1024
 MAX_BATCH_SIZE = 1_000
@@ -21,6 +31,7 @@ def summary_json(summary: dict[str, Any]) -> str:
     return _compact_json(summary)
 
 
+# Patterns of printable ASCII already keep out every character contracts.fields refuses.
 RegionCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9-]{1,15}$"),
@@ -33,7 +44,8 @@ ExternalEventId = Annotated[
 class EventMetadata(BaseModel):
     """One event's metadata. Unknown fields are refused, so a payload cannot ride along."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Errors never quote the input: it came from a region's database.
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     external_event_id: ExternalEventId
     region_code: RegionCode
@@ -41,9 +53,9 @@ class EventMetadata(BaseModel):
         str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     ]
     occurred_at: AwareDatetime
-    device_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
-    priority: int = Field(default=0, ge=0, le=100)
-    summary: dict[str, Any] = Field(
+    device_id: Annotated[str, StringConstraints(min_length=1, max_length=128), LINE] | None = None
+    priority: StrictInt = Field(default=0, ge=0, le=100)
+    summary: JsonObject = Field(
         default_factory=dict,
         description=f"A small JSON object, at most {MAX_SUMMARY_BYTES} bytes serialised.",
     )
@@ -60,7 +72,7 @@ class EventMetadata(BaseModel):
 
 
 class EventBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     events: list[EventMetadata] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
 

@@ -35,6 +35,7 @@ from event_review.central.auth.dependencies import require_role
 from event_review.central.auth.principal import Principal
 from event_review.central.db.models import Role
 from event_review.contracts.errors import ErrorBody
+from event_review.contracts.fields import LINE
 from event_review.runtime.database import DbSession
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -45,7 +46,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size, at most
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 # Team ids are PostgreSQL integers: anything larger can name no team.
 TeamId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-RegionCode = Annotated[str, Path(max_length=64)]
+RegionCode = Annotated[str, Path(max_length=64), LINE]
 
 # A freshly issued ingest key is a secret: no cache may keep the response.
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -149,7 +150,7 @@ async def list_users(
     session: DbSession,
     limit: Limit = DEFAULT_PAGE,
     offset: Offset = 0,
-    q: Annotated[str | None, Query(max_length=64, description="Part of a username")] = None,
+    q: Annotated[str | None, Query(max_length=64, description="Part of a username"), LINE] = None,
     active: bool | None = None,
 ) -> Page[UserOut]:
     del admin
@@ -216,8 +217,9 @@ async def list_audit(
     action: Annotated[
         str | None,
         Query(max_length=64, description="An action, e.g. event.reviewed; `event.` for a family"),
+        LINE,
     ] = None,
-    actor: Annotated[str | None, Query(max_length=128)] = None,
+    actor: Annotated[str | None, Query(max_length=128), LINE] = None,
     event_id: uuid.UUID | None = None,
 ) -> Page[AuditOut]:
     """The audit trail, newest first: who did what to which event. Never payload content."""

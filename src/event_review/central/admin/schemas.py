@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from event_review.central.db.models import RetentionPolicy, Role
+from event_review.contracts.fields import LINE
 
 T = TypeVar("T")
 
@@ -14,11 +15,11 @@ T = TypeVar("T")
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
 
-RegionCode = Annotated[str, StringConstraints(min_length=1, max_length=16)]
-ApiUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
-TeamName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Username = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+RegionCode = Annotated[str, StringConstraints(min_length=1, max_length=16), LINE]
+ApiUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048), LINE]
+TeamName = Annotated[str, StringConstraints(min_length=1, max_length=64), LINE]
+Username = Annotated[str, StringConstraints(min_length=1, max_length=64), LINE]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024), LINE]
 
 
 class Page(BaseModel, Generic[T]):
@@ -89,11 +90,11 @@ class RegionUpdate(_Body):
 
     api_url: ApiUrl | None = None
     retention_policy: RetentionPolicy | None = None
-    retention_days: int | None = Field(default=None, ge=0, le=36_500)
+    retention_days: StrictInt | None = Field(default=None, ge=0, le=36_500)
 
 
 class IngestKeyRequest(_Body):
-    revoke_others: bool = False
+    revoke_others: StrictBool = False
 
 
 class IngestKeyIssued(BaseModel):

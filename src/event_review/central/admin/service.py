@@ -24,9 +24,10 @@ from event_review.central.admin.schemas import (
     UserUpdate,
 )
 from event_review.central.audit import repository as audit
-from event_review.central.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from event_review.central.auth.passwords import check_new_password, hash_password
 from event_review.central.db.models import Region, RetentionPolicy, Role, User
 from event_review.central.ingest.keys import digest, new_ingest_key
+from event_review.contracts.fields import forbidden_character
 from event_review.runtime.errors import Conflict, NotFound, Unprocessable
 
 T = TypeVar("T")
@@ -54,7 +55,11 @@ def normalise_region_code(code: str) -> str:
 
 def validate_api_url(url: str) -> str:
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or forbidden_character(url) is not None
+    ):
         raise Unprocessable(
             f"api URL {url!r} must be an absolute http(s) URL, e.g. https://eu.example.com",
             code="invalid_api_url",
@@ -154,11 +159,7 @@ async def add_user(
             f"username {username!r} is not valid: 2-64 lowercase letters, digits, '.', '_' or '-'",
             code="invalid_username",
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Unprocessable(
-            f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
-            code="weak_password",
-        )
+    check_new_password(password)
     team_id = None
     if team_name is not None:
         team = await repository.get_team(session, team_name.strip())
@@ -496,11 +497,7 @@ async def reset_password(
     actor_type: str = USER,
 ) -> UserOut:
     """A new password; whoever knew the old one loses their sessions too."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Unprocessable(
-            f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
-            code="weak_password",
-        )
+    check_new_password(password)
     user = await _user(session, user_id)
     user.password_hash = await anyio.to_thread.run_sync(hash_password, password)
     await session.flush()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from event_review.central.events.schemas import EventOut
 
@@ -12,7 +12,7 @@ MAX_BATCH = 100
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    size: int = Field(default=10, ge=1, le=MAX_BATCH)
+    size: StrictInt = Field(default=10, ge=1, le=MAX_BATCH)
 
 
 class Batch(BaseModel):

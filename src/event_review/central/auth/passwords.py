@@ -8,6 +8,9 @@ import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from event_review.contracts.fields import forbidden_character
+from event_review.runtime.errors import Unprocessable
+
 _hasher = PasswordHasher()
 
 
@@ -20,6 +23,22 @@ def _decoy_hash() -> str:
 
 
 MIN_PASSWORD_LENGTH = 8
+
+
+def check_new_password(password: str) -> None:
+    """The one rule for a password being set, whether by the CLI, `up` or the admin API."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Unprocessable(
+            f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
+            code="weak_password",
+        )
+    found = forbidden_character(password)
+    if found is not None:
+        # Login refuses such characters, so a password holding one could never be used.
+        raise Unprocessable(
+            f"the password must not contain control characters ({found})",
+            code="invalid_password",
+        )
 
 
 def hash_password(password: str) -> str:

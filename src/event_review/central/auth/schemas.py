@@ -7,13 +7,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from event_review.central.db.models import Role
+from event_review.contracts.fields import LINE
 
 
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64), LINE]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024), LINE]
 
 
 class TokenResponse(BaseModel):
@@ -27,7 +28,7 @@ class TokenResponse(BaseModel):
 class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200), LINE]
 
 
 class Me(BaseModel):

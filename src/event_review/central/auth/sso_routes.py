@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from event_review.central.auth import sso
 from event_review.central.auth.dependencies import AppSettings
 from event_review.central.auth.oidc import LoginRequest, OidcClient
+from event_review.contracts.fields import LINE
 from event_review.runtime.access import public
 from event_review.runtime.database import DbSession
 from event_review.runtime.errors import ApiError, NotFound, Unprocessable
@@ -47,7 +48,7 @@ def _safe_return(path: str) -> str:
 
 @router.get("/login", response_class=RedirectResponse, status_code=302)
 async def start(
-    oidc: Oidc, settings: AppSettings, return_to: Annotated[str, Query(max_length=512)] = "/"
+    oidc: Oidc, settings: AppSettings, return_to: Annotated[str, Query(max_length=512), LINE] = "/"
 ) -> RedirectResponse:
     """Send the browser to the identity provider (authorization code flow with PKCE)."""
     login = oidc.new_login()
@@ -82,9 +83,9 @@ async def callback(
     oidc: Oidc,
     settings: AppSettings,
     session: DbSession,
-    state: Annotated[str, Query(max_length=256)] = "",
-    code: Annotated[str, Query(max_length=2048)] = "",
-    error: Annotated[str | None, Query(max_length=256)] = None,
+    state: Annotated[str, Query(max_length=256), LINE] = "",
+    code: Annotated[str, Query(max_length=2048), LINE] = "",
+    error: Annotated[str | None, Query(max_length=256), LINE] = None,
 ) -> RedirectResponse:
     """Finish the sign-in; the tokens go to the web client in the URL fragment.
 

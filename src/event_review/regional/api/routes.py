@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 
 from event_review.contracts.errors import ErrorBody
+from event_review.contracts.ingest import ExternalEventId
 from event_review.contracts.regional import IDEMPOTENCY_HEADER, RecordedReview, ReviewOutcome
 from event_review.regional.api import service
 from event_review.regional.api.calls import VerifiedCall
@@ -27,7 +28,9 @@ IdempotencyKey = Annotated[
 
 
 @router.get("/{external_event_id}", response_class=Response)
-async def fetch_payload(external_event_id: str, call: VerifiedCall, session: DbSession) -> Response:
+async def fetch_payload(
+    external_event_id: ExternalEventId, call: VerifiedCall, session: DbSession
+) -> Response:
     """Regional Data Fetch API: the full payload, for the centre to stream to a reviewer."""
     del call  # verified by the dependency
     return Response(
@@ -43,7 +46,7 @@ async def fetch_payload(external_event_id: str, call: VerifiedCall, session: DbS
     responses={409: {"model": ErrorBody, "description": "Recorded under another key"}},
 )
 async def record_review(
-    external_event_id: str,
+    external_event_id: ExternalEventId,
     body: ReviewOutcome,
     idempotency_key: IdempotencyKey,
     call: VerifiedCall,

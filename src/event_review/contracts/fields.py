@@ -1,0 +1,82 @@
+"""Field types for everything a caller sends, on both sides of the wire.
+
+Every string a request carries (body fields, query and path parameters) is
+one of these types, so what PostgreSQL cannot store (NUL, lone surrogates)
+and what no field here has a use for (other control characters) is refused
+as a 422 naming the field, before it reaches a query. A test generated from
+the OpenAPI documents sends such characters into every string of every
+operation, so a new field with a plain `str` fails it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+# C0 controls, DEL, C1 controls and the surrogate range. A lone surrogate can
+# arrive as a JSON escape (\ud800) and cannot be encoded to UTF-8.
+_NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Free text may hold tabs and line breaks.
+_NOT_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def forbidden_character(value: str, *, multiline: bool = False) -> str | None:
+    """'U+0000 at position 3' for the first character a field may not hold, else None.
+
+    By code point, never the value itself: it may be anything a caller typed.
+    """
+    found = (_NOT_IN_TEXT if multiline else _NOT_IN_LINE).search(value)
+    if found is None:
+        return None
+    return f"U+{ord(found.group()):04X} at position {found.start()}"
+
+
+def _check(value: str, *, multiline: bool) -> str:
+    found = forbidden_character(value, multiline=multiline)
+    if found is not None:
+        raise PydanticCustomError(
+            "forbidden_character",
+            "must not contain {found}: control characters and lone surrogates are not accepted",
+            {"found": found},
+        )
+    return value
+
+
+def check_line(value: str) -> str:
+    return _check(value, multiline=False)
+
+
+def check_text(value: str) -> str:
+    return _check(value, multiline=True)
+
+
+def check_json(value: Any) -> Any:
+    """Every key and every string in a JSON document (keys as lines, strings as text)."""
+    if isinstance(value, str):
+        return check_text(value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_line(key)
+            check_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_json(item)
+    return value
+
+
+# Markers to put after a field's own constraints, so length and pattern
+# errors keep their usual wording: Annotated[str, StringConstraints(...), LINE].
+LINE = AfterValidator(check_line)
+TEXT = AfterValidator(check_text)
+
+Line = Annotated[str, LINE]
+"""One line: names, ids, URLs, passwords, search terms."""
+
+Text = Annotated[str, TEXT]
+"""Free text such as a review comment: tabs and line breaks allowed."""
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(check_json)]
+"""A small free-form JSON object (an event summary), checked all the way down."""
