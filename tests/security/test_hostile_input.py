@@ -188,7 +188,8 @@ def assert_house_refusal(response: httpx.Response, slot: Slot, what: str) -> Non
     assert response.status_code == 422, context
     assert response.headers["content-type"].startswith("application/json"), context
     error = response.json()["error"]
-    assert isinstance(error["code"], str) and isinstance(error["message"], str), context
+    assert isinstance(error["code"], str), context
+    assert isinstance(error["message"], str), context
     assert slot.loc in named_places(response), context
     assert response.headers.get("x-request-id"), context
     assert response.headers.get("x-content-type-options") == "nosniff", context

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from event_review import __version__
 from event_review.runtime.access import publish_access_rules
 from event_review.runtime.database import Database
-from event_review.runtime.errors import install_error_handlers
+from event_review.runtime.errors import UnhandledErrorMiddleware, install_error_handlers
 from event_review.runtime.health import health_router
 from event_review.runtime.limits import BodySizeLimitMiddleware
 from event_review.runtime.migrations import Schema
@@ -88,9 +88,12 @@ def _assemble(
     app = FastAPI(title=title, version=__version__, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    # Each middleware added wraps the ones before it: the last added runs first.
     app.add_middleware(BodySizeLimitMiddleware)
+    # Inside the two below, so a 500 still has the request id and security headers.
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
-    # Added last, so it runs first: even a refused body gets a request id.
+    # Even a refused body gets a request id.
     app.add_middleware(ObservabilityMiddleware, target=name)
     app.include_router(publish_access_rules(health_router(schema)))
     app.include_router(publish_access_rules(metrics_router(metrics_refreshers)))

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from event_review.runtime.errors import ApiError, classify_database_error
 from event_review.runtime.postgres import ServerLocation
 
 # Named constraints make migrations reviewable and downgrades deterministic;
@@ -58,9 +61,13 @@ class Database:
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=pre_ping,
+            # Error messages (and so logs) never carry statement parameters:
+            # they hold what users typed.
+            hide_parameters=True,
             # pg_stat_activity then tells which target holds which connection.
             connect_args={"server_settings": {"application_name": application_name}},
         )
+        translate_errors(engine.sync_engine)
         return cls(engine=engine, sessionmaker=make_sessionmaker(engine))
 
     @classmethod
@@ -70,6 +77,7 @@ class Database:
         Each session's commit becomes a savepoint release, so the caller can roll
         everything back at the end.
         """
+        translate_errors(connection.sync_engine)
         return cls(
             engine=None,
             sessionmaker=async_sessionmaker(
@@ -82,6 +90,28 @@ class Database:
     async def dispose(self) -> None:
         if self.engine is not None:
             await self.engine.dispose()
+
+
+def _translate(context: ExceptionContext) -> ApiError | None:
+    translated = classify_database_error(
+        context.original_exception, disconnect=context.is_disconnect
+    )
+    if translated is not None and translated.status_code == 503:
+        # Also for errors SQLAlchemy does not know as disconnects ("the database
+        # system is shutting down"): the pool is discarded, not reused.
+        context.is_disconnect = True
+    return translated
+
+
+def translate_errors(engine: Engine) -> None:
+    """Database failures leave the engine as domain errors, classified once.
+
+    A lost, refused or not-yet-accepting connection becomes DatabaseUnavailable
+    (HTTP 503, and what worker loops back off on); a value PostgreSQL cannot
+    hold becomes InvalidValue (422). Anything else stays what it was.
+    """
+    if not event.contains(engine, "handle_error", _translate):
+        event.listen(engine, "handle_error", _translate)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from event_review.contracts.errors import ErrorBody, ErrorDetail
+
+log = structlog.get_logger(__name__)
 
 
 class ApiError(Exception):
@@ -87,6 +91,33 @@ class ServiceUnavailable(ApiError):
     code = "unavailable"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database refused or lost the connection: a restart, a failover, too many clients.
+
+    Safe to retry: the request's transaction did not commit, or committed a
+    change that a repeat finds done (a second review gets `already_reviewed`).
+    """
+
+    code = "database_unavailable"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "the database is unavailable (restarting or failing over); retry in a moment",
+            headers={"Retry-After": "1"},
+        )
+
+
+class InvalidValue(Unprocessable):
+    """A value passed validation but PostgreSQL cannot hold it (SQLSTATE class 22)."""
+
+    code = "invalid_value"
+
+    def __init__(self) -> None:
+        # The value itself is never echoed.
+        super().__init__("a value in the request cannot be stored: out of range or not valid text")
+
+
 def error_response(
     status_code: int,
     code: str,
@@ -146,33 +177,97 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
         )
 
-    async def on_data_error(_: Request, _exc: Exception) -> JSONResponse:
-        # A value that passed validation but that PostgreSQL cannot hold (an id
-        # beyond the column's range, text with lone surrogates). The input's
-        # fault, so a 4xx; the value itself is not echoed.
-        return error_response(
-            422,
-            "invalid_value",
-            "a value in the request cannot be stored: out of range or not valid text",
-        )
-
-    async def on_database_error(_: Request, exc: Exception) -> JSONResponse:
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        # Engines built by runtime.database translate these at the source; this
+        # is the net for a session on any other engine.
         assert isinstance(exc, DBAPIError)
-        if not exc.connection_invalidated:
-            raise exc  # a real fault: Starlette's server-error middleware logs it, 500
-        # Services' pools hand out connections without a liveness round trip
-        # (Database.connect), so after a database restart or failover one request
-        # per process meets a dead connection. SQLAlchemy has then discarded the
-        # pool; nothing was committed, and a retry gets a fresh connection.
-        return error_response(
-            503,
-            "database_unavailable",
-            "the database connection was lost; nothing was changed, retry the request",
-            headers={"Retry-After": "1"},
-        )
+        translated = classify_database_error(exc.orig, disconnect=exc.connection_invalidated)
+        if translated is None:
+            raise exc  # a real fault: UnhandledErrorMiddleware logs it and answers 500
+        return await on_api_error(request, translated)
 
     app.add_exception_handler(ApiError, on_api_error)
-    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+
+
+# SQLSTATE classes and codes that mean "no usable connection": 08 connection
+# exception; 57P01-57P03 admin or crash shutdown, cannot connect now (starting
+# up, shutting down); 53300 too many connections.
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _sqlstate(error: BaseException | None) -> str | None:
+    """The SQLSTATE of a driver error, or of the asyncpg error a driver adapter wraps."""
+    while error is not None:
+        state = getattr(error, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        error = error.__cause__
+    return None
+
+
+def classify_database_error(error: BaseException | None, *, disconnect: bool) -> ApiError | None:
+    """The answer a database failure deserves, or None for a fault of our own (a 500).
+
+    A value PostgreSQL cannot hold (SQLSTATE class 22: NUL in text, a number
+    out of range) is the caller's input: 422. A lost, refused or not yet
+    accepting connection is the database being away: 503 with Retry-After.
+    Plain OSErrors come from connecting: refused, reset, timed out.
+    """
+    state = _sqlstate(error)
+    if state is not None and state.startswith("22"):
+        return InvalidValue()
+    if disconnect or isinstance(error, OSError):
+        return DatabaseUnavailable()
+    if state is not None and state.startswith(_UNAVAILABLE_STATES):
+        return DatabaseUnavailable()
+    return None
+
+
+class UnhandledErrorMiddleware:
+    """The last net: an exception no handler took still gets the house error shape.
+
+    Starlette's own fallback answers plain text, outside the middlewares that
+    add the request id and the security headers, and logs an object repr.
+    This sits inside both, so the 500 carries them, and logs what happened:
+    exception type, message and stack, method, path and request id (bound by
+    the observability middleware). Never the request's body or query string.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            route = getattr(scope.get("route"), "path", None)
+            log.error(
+                "http.unhandled_error",
+                method=scope["method"],
+                path=scope["path"],
+                route=route,
+                response_started=started,
+                exc_info=exc,
+            )
+            if started:
+                # Headers are out: all that is left is to cut the response short,
+                # which the server does when the app returns without finishing it.
+                return
+            response = error_response(
+                500, "internal_error", "something went wrong on our side; it has been logged"
+            )
+            await response(scope, receive, send)
