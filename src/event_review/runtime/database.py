@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.engine import Dialect, Engine, ExceptionContext
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from event_review.runtime.errors import ApiError, classify_database_error
+from event_review.runtime.errors import ApiError, DatabaseUnavailable, classify_database_error
 from event_review.runtime.postgres import ServerLocation
 
 # Named constraints make migrations reviewable and downgrades deterministic;
@@ -103,6 +104,16 @@ def _translate(context: ExceptionContext) -> ApiError | None:
     return translated
 
 
+def _connect(dialect: Dialect, _record: ConnectionPoolEntry, cargs: Any, cparams: Any) -> Any:
+    # A refused or reset connect is a plain OSError, which SQLAlchemy passes
+    # through without its error events; the driver's own errors (57P03 while
+    # starting up) reach _translate.
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except OSError as exc:
+        raise DatabaseUnavailable() from exc
+
+
 def translate_errors(engine: Engine) -> None:
     """Database failures leave the engine as domain errors, classified once.
 
@@ -112,6 +123,7 @@ def translate_errors(engine: Engine) -> None:
     """
     if not event.contains(engine, "handle_error", _translate):
         event.listen(engine, "handle_error", _translate)
+        event.listen(engine, "do_connect", _connect)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
