@@ -8,10 +8,8 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import httpx
 import structlog
 import typer
-from prometheus_client import start_http_server
 
 from event_review.central.app import regional_http_client
 from event_review.central.db.migrate import CENTRAL_SCHEMA
@@ -34,13 +32,20 @@ from event_review.contracts.signing import (
     public_key_pem,
 )
 from event_review.regional.forwarder.metadata import parse_fields
-from event_review.regional.forwarder.service import Forwarder, ForwarderConfig
+from event_review.regional.forwarder.service import (
+    Forwarder,
+    ForwarderConfig,
+    forwarder_http_client,
+    loop_state,
+)
 from event_review.regional.simulator.service import simulate as simulate_events
 from event_review.regional.store.migrate import REGIONAL_SCHEMA
 from event_review.runtime.database import Database
 from event_review.runtime.keys import signing_key
+from event_review.runtime.loops import LoopState, wait_for_schema
 from event_review.runtime.migrations import Schema
 from event_review.runtime.postgres import ServerLocation
+from event_review.runtime.status import status_server
 from event_review.settings import FORWARDER_SECRETS, WRITEBACK_SECRETS
 
 T = TypeVar("T")
@@ -56,8 +61,14 @@ def run_on(
     work: Callable[[Database], Awaitable[T]],
     *,
     pool_size: int = 5,
+    state: LoopState | None = None,
+    status_port: int | None = None,
 ) -> T:
     """Run `work` with a database connected to a migrated `location`.
+
+    A one-shot command fails at once when the database is away or not
+    migrated. A loop (given its `state`) waits for it instead, and with `status_port` answers
+    liveness, readiness and metrics there all along (runtime.status).
 
     SIGTERM and SIGINT cancel the work and exit cleanly. Handlers are needed:
     in a container the process is PID 1, which ignores signals it does not
@@ -79,11 +90,21 @@ def run_on(
         database = Database.connect(
             location, application_name=f"event-review-{app_name}", pool_size=pool_size
         )
+        status = None
+        if state is not None and status_port is not None:
+            status = status_server([state], status_port)
+            serving = asyncio.create_task(status.serve())
         try:
-            async with database.sessionmaker() as session:
-                await schema.ensure_at_head(await session.connection())
+            if state is None:
+                async with database.sessionmaker() as session:
+                    await schema.ensure_at_head(await session.connection())
+            else:
+                await wait_for_schema(state, database, schema)
             return await work(database)
         finally:
+            if status is not None:
+                status.should_exit = True
+                await serving
             await database.dispose()
 
     try:
@@ -131,28 +152,33 @@ def purge(as_json: bool = JsonOption) -> None:
 
 
 MetricsPortOption = typer.Option(
-    None, "--metrics-port", help="Serve Prometheus metrics on this port (0.0.0.0)."
+    None,
+    "--metrics-port",
+    help="Serve /healthz, /readyz (probes) and /metrics on this port (0.0.0.0).",
 )
-
-
-def _serve_metrics(port: int | None) -> None:
-    if port is not None:
-        start_http_server(port)
 
 
 def writeback(metrics_port: int | None = MetricsPortOption) -> None:
     """Deliver review outcomes to the regions until stopped (a worker)."""
     settings = load_settings()
-    _serve_metrics(metrics_port)
     with friendly_errors():
         settings.require_production_secrets(WRITEBACK_SECRETS)
         key = signing_key(settings)
+        state = LoopState("writeback")
 
         async def work(db: Database) -> None:
             async with regional_http_client(settings) as http:
-                await WritebackWorker(db.sessionmaker, RegionalClient(http, key), settings).run()
+                worker = WritebackWorker(db.sessionmaker, RegionalClient(http, key), settings)
+                await worker.run(state)
 
-        run_on(central_location(settings), CENTRAL_SCHEMA, "writeback", work)
+        run_on(
+            central_location(settings),
+            CENTRAL_SCHEMA,
+            "writeback",
+            work,
+            state=state,
+            status_port=metrics_port,
+        )
 
 
 def forwarder(
@@ -161,7 +187,6 @@ def forwarder(
 ) -> None:
     """Send new regional events' metadata to the central ingestor until stopped."""
     settings = load_settings()
-    _serve_metrics(metrics_port)
     region = region.lower()
     with friendly_errors():
         settings.require_production_secrets(FORWARDER_SECRETS)
@@ -177,13 +202,21 @@ def forwarder(
             poll_seconds=settings.forward_poll_seconds,
         )
 
-        async def work(db: Database) -> None:
-            async with httpx.AsyncClient(
-                timeout=httpx.Timeout(30.0, connect=5.0), trust_env=False
-            ) as http:
-                await Forwarder(config, db.sessionmaker, location.asyncpg_dsn(), http).run()
+        state = loop_state(config)
 
-        run_on(location, REGIONAL_SCHEMA, f"forwarder-{region}", work, pool_size=2)
+        async def work(db: Database) -> None:
+            async with forwarder_http_client() as http:
+                await Forwarder(config, db.sessionmaker, location.asyncpg_dsn(), http, state).run()
+
+        run_on(
+            location,
+            REGIONAL_SCHEMA,
+            f"forwarder-{region}",
+            work,
+            pool_size=2,
+            state=state,
+            status_port=metrics_port,
+        )
 
 
 def simulate(

@@ -1,7 +1,8 @@
 """Helpers for the deployment tests: external tools, rendered manifests, a real nginx.
 
 The tools are optional for a developer: a test that needs one skips with the
-pip or apt package that brings it. CI installs them all.
+pip or apt package that brings it. CI installs them all, and under CI=true a
+missing one fails the test (tests/fixtures/tools.py).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-import pytest
 import yaml
+
+from tests.fixtures.tools import tool_missing
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -42,7 +44,7 @@ def find_tool(name: str, install: str) -> str:
         return str(local)
     found = shutil.which(name)
     if found is None:
-        pytest.skip(f"{name} is not installed: {install}")
+        tool_missing(f"{name} is not installed", install)
     return found
 
 
@@ -158,7 +160,7 @@ def nginx_binary() -> str:
     if not os.access(NGINX_BINARY, os.X_OK):
         found = shutil.which("nginx")
         if found is None:
-            pytest.skip(f"nginx is not installed ({NGINX_BINARY}): apt-get install nginx")
+            tool_missing(f"nginx is not installed ({NGINX_BINARY})", "apt-get install nginx")
         return found
     return NGINX_BINARY
 

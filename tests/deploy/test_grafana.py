@@ -10,6 +10,7 @@ from prometheus_client import REGISTRY
 
 import event_review.central.metrics
 import event_review.regional.forwarder.metrics
+import event_review.runtime.loops
 import event_review.runtime.observability  # noqa: F401  and HTTP latency
 
 DASHBOARD = Path(__file__).parents[2] / "deploy" / "grafana" / "event-review.json"
@@ -42,5 +43,10 @@ def test_every_panel_queries_an_exported_metric() -> None:
 
 def test_the_dashboard_covers_what_operators_watch() -> None:
     titles = {p["title"] for p in json.loads(DASHBOARD.read_text())["panels"]}
-    for needed in ("Oldest pending event", "Claim latency", "Write-back lag (p95)"):
+    for needed in (
+        "Oldest pending event",
+        "Claim latency",
+        "Write-back lag (p95)",
+        "Since a worker loop last succeeded",
+    ):
         assert needed in titles

@@ -23,6 +23,7 @@ import pytest
 
 from event_review.runtime.postgres import ServerLocation, drop_database, regional_database_name
 from tests.cli_helpers import COMMAND, cli_env
+from tests.fixtures.tools import tool_missing
 from tests.process_helpers import wait_until
 
 if TYPE_CHECKING:
@@ -53,10 +54,11 @@ def find_chromium() -> str | None:
 
 
 def _unavailable(reason: str, *, module_level: bool = False) -> None:
-    message = f"{reason}; install it with `apt-get install chromium` (and `pip install playwright`)"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"CI must run the browser tests: {message}", pytrace=False)
-    pytest.skip(message, allow_module_level=module_level)
+    tool_missing(
+        reason,
+        "apt-get install chromium` (and `pip install playwright`",
+        module_level=module_level,
+    )
 
 
 def require_playwright() -> None:

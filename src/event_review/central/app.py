@@ -21,12 +21,18 @@ from event_review.settings import Settings
 
 
 def regional_http_client(settings: Settings) -> httpx.AsyncClient:
-    """The one client for calls to regions: bounded timeouts, no redirects, no env proxies."""
+    """The one client for calls to regions: bounded timeouts, no redirects, no env proxies.
+
+    Idle connections are dropped before the regional server's keep-alive timeout
+    (uvicorn's 5 s) would close them under a request about to be sent.
+    """
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.regional_timeout_seconds, connect=5.0),
         follow_redirects=False,
         trust_env=False,
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        limits=httpx.Limits(
+            max_connections=200, max_keepalive_connections=50, keepalive_expiry=2.0
+        ),
     )
 
 

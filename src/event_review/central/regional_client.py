@@ -25,6 +25,12 @@ def _request_id() -> dict[str, str]:
     return {REQUEST_ID_HEADER: request_id} if request_id else {}
 
 
+# A pooled connection the region closed between two calls fails the next one
+# before anything was answered. Both calls are safe to repeat (a GET, and a POST
+# carrying an Idempotency-Key), so they are, once, on a fresh connection.
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
 class RegionalCallError(Exception):
     """A regional API did not accept a call; `retryable` says whether to try again."""
 
@@ -67,9 +73,14 @@ class RegionalClient:
         self, api_url: str, region_code: str, external_event_id: str
     ) -> httpx.Response:
         """Start fetching a payload; the caller streams the body and closes the response."""
-        request = self._request("GET", api_url, region_code, external_event_id)
         try:
-            response = await self.http.send(request, stream=True)
+            try:
+                request = self._request("GET", api_url, region_code, external_event_id)
+                response = await self.http.send(request, stream=True)
+            except _DROPPED:
+                # A signed call is usable once: the repeat carries a new signature.
+                request = self._request("GET", api_url, region_code, external_event_id)
+                response = await self.http.send(request, stream=True)
         except httpx.TimeoutException as exc:
             raise GatewayTimeout(
                 f"region {region_code} did not answer in time; try again shortly",
@@ -107,17 +118,22 @@ class RegionalClient:
         idempotency_key: str,
         outcome: ReviewOutcome,
     ) -> RecordedReview:
-        request = self._request(
-            "POST",
-            api_url,
-            region_code,
-            external_event_id,
-            suffix="/review",
-            json_body=outcome.model_dump(mode="json"),
-            headers={IDEMPOTENCY_HEADER: idempotency_key},
-        )
+        def request() -> httpx.Request:
+            return self._request(
+                "POST",
+                api_url,
+                region_code,
+                external_event_id,
+                suffix="/review",
+                json_body=outcome.model_dump(mode="json"),
+                headers={IDEMPOTENCY_HEADER: idempotency_key},
+            )
+
         try:
-            response = await self.http.send(request)
+            try:
+                response = await self.http.send(request())
+            except _DROPPED:
+                response = await self.http.send(request())
         except httpx.HTTPError as exc:
             raise RegionalCallError(f"{type(exc).__name__}: {exc}", retryable=True) from exc
         if response.status_code == 200:

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine, ExceptionContext
-from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from event_review.runtime.errors import ApiError, DatabaseUnavailable, classify_database_error
 from event_review.runtime.postgres import ServerLocation

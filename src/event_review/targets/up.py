@@ -10,12 +10,12 @@ deploying for real run the separate targets instead.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import random
 import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
-import httpx
 import structlog
 import uvicorn
 from fastapi import FastAPI
@@ -26,17 +26,23 @@ from event_review.central.regional_client import RegionalClient
 from event_review.central.requeue.service import requeue_stale
 from event_review.central.writeback.service import WritebackWorker
 from event_review.regional.forwarder.metadata import parse_fields
-from event_review.regional.forwarder.service import Forwarder, ForwarderConfig
-from event_review.regional.simulator.service import simulate
+from event_review.regional.forwarder.service import (
+    Forwarder,
+    ForwarderConfig,
+    forwarder_http_client,
+)
+from event_review.regional.simulator.service import write_events
 from event_review.regional.store.migrate import REGIONAL_SCHEMA
 from event_review.runtime.database import Database
 from event_review.runtime.keys import signing_key
+from event_review.runtime.loops import LoopState, run_forever
 from event_review.runtime.postgres import (
     ServerLocation,
     drop_database,
     ensure_database,
     regional_database_name,
 )
+from event_review.runtime.status import InLoopServer
 from event_review.settings import Settings
 from event_review.targets import demo
 from event_review.targets.registry import SERVE_TARGETS
@@ -57,16 +63,11 @@ class UpOptions:
     events_per_second: float = 0.2  # per region
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signals to `up`, which runs several at once."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def _server(app: FastAPI, host: str, port: int) -> _Server:
-    return _Server(uvicorn.Config(app, host=host, port=port, log_config=None, server_header=False))
+def _server(app: FastAPI, host: str, port: int) -> InLoopServer:
+    # Signals are left to `up`, which runs several servers at once.
+    return InLoopServer(
+        uvicorn.Config(app, host=host, port=port, log_config=None, server_header=False)
+    )
 
 
 def region_locations(central: ServerLocation, regions: list[str]) -> dict[str, ServerLocation]:
@@ -129,7 +130,7 @@ async def run(
 
     async with (
         regional_http_client(settings) as regional_http,
-        httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0), trust_env=False) as ingest,
+        forwarder_http_client() as ingest,
     ):
         serving = [asyncio.create_task(s.serve()) for s in servers]
         while not all(s.started for s in servers):
@@ -138,7 +139,7 @@ async def run(
                 return
             await asyncio.sleep(0.05)
 
-        background: list[Awaitable[object]] = [
+        background: list[Coroutine[Any, Any, object]] = [
             WritebackWorker(
                 central_db.sessionmaker,
                 RegionalClient(regional_http, signing_key(settings)),
@@ -159,7 +160,8 @@ async def run(
             dsn = regional[region.code].asyncpg_dsn()
             background.append(Forwarder(config, db.sessionmaker, dsn, ingest).run())
             background.append(_trickle(db, region.code, options))
-        tasks = [asyncio.create_task(_guard(job)) for job in background]
+        # Every loop outlives its faults (runtime.loops): none can take the others down.
+        tasks = [asyncio.create_task(job) for job in background]
 
         announce(seeded)
         await stop.wait()
@@ -175,22 +177,25 @@ async def run(
         await db.dispose()
 
 
-async def _guard(job: Awaitable[object]) -> None:
-    """Keep one failing loop from taking the others down silently."""
-    try:
-        await job
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("up.loop_failed")
-
-
 async def _trickle(db: Database, region: str, options: UpOptions) -> None:
-    await simulate(db.sessionmaker, region, options.initial_events)
-    await simulate(db.sessionmaker, region, None, rate=options.events_per_second)
+    """A first batch of events at once, then one every so often, like a quiet fleet."""
+    rng = random.Random()
+    first = options.initial_events
+
+    async def iteration() -> bool:
+        nonlocal first
+        await write_events(db.sessionmaker, region, first or 1, rng)
+        first = 0
+        return False
+
+    await run_forever(
+        LoopState(f"simulator-{region}"), iteration, idle_seconds=1 / options.events_per_second
+    )
 
 
 async def _requeue_loop(db: Database, settings: Settings) -> None:
-    while True:
-        await asyncio.sleep(REQUEUE_EVERY_SECONDS)
+    async def iteration() -> bool:
         await requeue_stale(db.sessionmaker, chunk=settings.requeue_chunk_size, actor="up")
+        return False
+
+    await run_forever(LoopState("requeue"), iteration, idle_seconds=REQUEUE_EVERY_SECONDS)

@@ -22,7 +22,7 @@ from event_review.central.db.models import (
     WritebackOutbox,
 )
 from event_review.central.regional_client import RegionalClient
-from event_review.central.writeback.service import WritebackWorker, backoff
+from event_review.central.writeback.service import WritebackWorker
 from event_review.regional.store.models import RegionalEvent, ReviewRequest
 from event_review.runtime.database import Database
 from event_review.runtime.keys import signing_key
@@ -224,11 +224,3 @@ async def test_delete_on_complete_removes_the_central_row_but_keeps_the_trail(
         ).all()
     actions = [action for action, _ in trail]
     assert {"event.reviewed", "event.completed", "event.purged"} <= set(actions)
-
-
-def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
-    rng = random.Random(1)
-    for attempts, full in [(1, 2.0), (2, 4.0), (3, 8.0), (10, 60.0)]:
-        for _ in range(50):
-            delay = backoff(attempts, 2.0, 60.0, rng)
-            assert full / 2 <= delay <= full

@@ -4,16 +4,19 @@ A review is committed with its outbox row; this worker delivers each row with
 its idempotency key until the region confirms, backing off exponentially
 with jitter while the region is down, and parks a row as failed after too
 many attempts for an admin to retry. The region records each key once, so a
-retry after a lost answer never writes a review twice.
+retry after a lost answer never writes a review twice. The loop itself
+outlives a central database restart (runtime.loops): the rows wait in the
+outbox until it is back.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from event_review.central.audit import repository as audit
@@ -23,19 +26,13 @@ from event_review.central.retention import repository as retention
 from event_review.central.writeback import repository
 from event_review.central.writeback.repository import Delivery
 from event_review.contracts.regional import ReviewOutcome
+from event_review.runtime.loops import LoopState, backoff, run_forever
 from event_review.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 ACTOR = "writeback"
-_JITTER = random.Random()
-
-
-def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Seconds before the next attempt: exponential, capped, with 'equal jitter'."""
-    delay: float = min(cap, base * float(2 ** max(0, attempts - 1)))
-    source = rng if rng is not None else _JITTER
-    return delay / 2 + source.uniform(0, delay / 2)
+LOOP = "writeback"
 
 
 class WritebackWorker:
@@ -51,31 +48,41 @@ class WritebackWorker:
         # Past the HTTP timeout, so a slow delivery is never claimed twice.
         self.visibility = timedelta(seconds=settings.regional_timeout_seconds * 3 + 5)
 
-    async def run(self, idle_seconds: float = 1.0) -> None:
-        """Deliver until cancelled."""
-        log.info("writeback.started")
-        while True:
-            try:
-                delivered = await self.deliver_due()
-            except OSError as exc:  # the central database went away: wait and retry
-                log.warning("writeback.database_unavailable", error=str(exc))
-                delivered = 0
-            if delivered == 0:
-                await asyncio.sleep(idle_seconds)
+    async def run(self, state: LoopState | None = None, idle_seconds: float = 1.0) -> NoReturn:
+        """Deliver until cancelled, whatever fails on the way."""
+
+        async def iteration() -> bool:
+            return await self.deliver_due() > 0
+
+        await run_forever(state or LoopState(LOOP), iteration, idle_seconds=idle_seconds)
 
     async def deliver_due(self) -> int:
-        """One pass over due rows; returns how many were attempted."""
+        """One pass over due rows; returns how many were attempted.
+
+        Every claimed row gets its attempt even when another one fails; the
+        first failure is raised afterwards, for the loop to back off on.
+        """
         async with self.sessionmaker() as session, session.begin():
             due = await repository.claim_due(
                 session, self.settings.writeback_batch_size, self.visibility
             )
         if due:
-            await asyncio.gather(*(self._deliver(d) for d in due))
+            outcomes = await asyncio.gather(
+                *(self._deliver(d) for d in due), return_exceptions=True
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
         return len(due)
 
     async def _deliver(self, delivery: Delivery) -> None:
         try:
             outcome = ReviewOutcome.model_validate(delivery.outcome)
+        except ValidationError as exc:
+            # Retrying cannot fix a row the region would refuse: park it for an admin.
+            await self._failed(delivery, f"the outcome is not valid: {exc}", retryable=False)
+            return
+        try:
             await self.client.record_review(
                 delivery.api_url,
                 delivery.region_code,

@@ -4,16 +4,19 @@ Durability: the regional `forward_queue` table is the checkpoint. An entry is
 deleted only after the centre acknowledged it, so a forwarder killed at any
 moment resends at most one batch, and the centre's idempotency on
 (region_code, external_event_id) turns that resend into a no-op.
+
+Faults: a regional database restart, a centre that is away and a bug of ours
+all end in a logged pause and a retry (runtime.loops), never in a forwarder
+that stopped forwarding without saying so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 import httpx
@@ -31,11 +34,27 @@ from event_review.regional.forwarder.metrics import (
     REJECTED,
 )
 from event_review.regional.store.models import FORWARD_CHANNEL, ForwardQueueEntry, ForwardReject
+from event_review.runtime.errors import DatabaseUnavailable
+from event_review.runtime.loops import LoopState, backoff
 
 log = structlog.get_logger(__name__)
 
 INGEST_BATCH_PATH = "/api/v1/internal-ingest/events"
 INGEST_ONE_PATH = "/api/v1/internal-ingest/event"
+# Below uvicorn's keep-alive timeout (5 s): a pooled connection the server is
+# about to close is not picked for the next send.
+KEEPALIVE_SECONDS = 2.0
+# A connection the server closed between two sends fails the next one before
+# any byte was answered; the send is repeated once on a fresh connection.
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+def forwarder_http_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(30.0, connect=5.0),
+        limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
+        trust_env=False,
+    )
 
 
 class CentreUnavailable(Exception):
@@ -54,6 +73,14 @@ class ForwarderConfig:
     backoff_max: float = 30.0
 
 
+def loop_state(config: ForwarderConfig) -> LoopState:
+    return LoopState(
+        f"forwarder-{config.region_code}",
+        initial_backoff=config.backoff_initial,
+        max_backoff=config.backoff_max,
+    )
+
+
 class Forwarder:
     def __init__(
         self,
@@ -61,6 +88,7 @@ class Forwarder:
         sessionmaker: async_sessionmaker[AsyncSession],
         listen_dsn: str,
         client: httpx.AsyncClient,
+        state: LoopState | None = None,
     ) -> None:
         self.config = config
         self.sessionmaker = sessionmaker
@@ -68,33 +96,51 @@ class Forwarder:
         self.client = client
         self._wake = asyncio.Event()
         self.forwarded = 0
+        self.state = state or loop_state(config)
 
-    async def run(self) -> None:
+    async def run(self) -> NoReturn:
         """Forward until cancelled. Only one forwarder per region is active at a time."""
-        while True:
-            try:
-                await self._run_as_leader()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning(
-                    "forwarder.database_lost", region=self.config.region_code, error=str(exc)
-                )
-                await asyncio.sleep(self.config.poll_seconds)
+        log.info("loop.started", loop=self.state.name)
+        try:
+            while True:
+                try:
+                    await self._run_as_leader()
+                except Exception as exc:  # the leader connection and the loop start over
+                    await self.state.recover(exc)
+        finally:
+            self.state.stopped = True
+
+    async def _connect(self) -> asyncpg.Connection:
+        try:
+            return await asyncpg.connect(
+                self.listen_dsn, server_settings={"application_name": "event-review-forwarder"}
+            )
+        except OSError as exc:  # refused or reset: the regional database is away
+            raise DatabaseUnavailable() from exc
 
     async def _run_as_leader(self) -> None:
-        conn = await asyncpg.connect(
-            self.listen_dsn, server_settings={"application_name": "event-review-forwarder"}
-        )
+        conn = await self._connect()
         try:
-            # A second forwarder of the same region waits here as a standby.
-            await conn.execute(
-                "SELECT pg_advisory_lock(hashtextextended($1, 0))",
-                f"event-review-forwarder:{self.config.region_code}",
-            )
+            # A second forwarder of the same region waits here as a standby; it
+            # asks again every poll, so it notices a database that went away.
+            lock = f"event-review-forwarder:{self.config.region_code}"
+            standby = False
+            while not await conn.fetchval(
+                "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", lock
+            ):
+                self.state.succeeded()  # connected and waiting on purpose
+                if not standby:
+                    log.info("forwarder.standby", region=self.config.region_code)
+                    standby = True
+                await self.state.pause(self.config.poll_seconds)
             await conn.add_listener(FORWARD_CHANNEL, self._on_notify)
             log.info("forwarder.active", region=self.config.region_code)
             while True:
                 self._wake.clear()
-                if await self.forward_once() == 0:
+                forwarded = await self.forward_once()
+                self.state.succeeded()
+                if forwarded == 0:
+                    self.state.expect_back_within(self.config.poll_seconds)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.config.poll_seconds)
         finally:
@@ -127,12 +173,18 @@ class Forwarder:
         return len(rows)
 
     async def _deliver(self, batch: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, str, str]]:
-        """Deliver a batch, retrying until the centre takes it; returns refused items."""
-        delay = self.config.backoff_initial
+        """Deliver a batch, retrying until the centre takes it; returns refused items.
+
+        The retries stay here, holding the region's lock, rather than in the
+        loop: a centre outage must not hand the leadership around.
+        """
+        attempt = 0
         while True:
             try:
                 return await self._post_batch(batch)
             except CentreUnavailable as exc:
+                attempt += 1
+                delay = backoff(attempt, self.config.backoff_initial, self.config.backoff_max)
                 CENTRE_UNAVAILABLE.labels(self.config.region_code).inc()
                 log.warning(
                     "forwarder.centre_unavailable",
@@ -140,8 +192,7 @@ class Forwarder:
                     reason=str(exc),
                     retry_in=round(delay, 2),
                 )
-                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
-                delay = min(delay * 2, self.config.backoff_max)
+                await self.state.pause(delay)
 
     async def _post_batch(
         self, batch: list[tuple[int, dict[str, Any]]]
@@ -163,12 +214,16 @@ class Forwarder:
         raise CentreUnavailable(f"HTTP {response.status_code}: {response.text[:200]}")
 
     async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        url = self.config.central_url.rstrip("/") + path
+        headers = {"Authorization": f"Bearer {self.config.ingest_key}"}
         try:
-            return await self.client.post(
-                self.config.central_url.rstrip("/") + path,
-                json=body,
-                headers={"Authorization": f"Bearer {self.config.ingest_key}"},
-            )
+            try:
+                return await self.client.post(url, json=body, headers=headers)
+            except _DROPPED as exc:
+                # Ingest is idempotent, so repeating the send is safe; only a second
+                # failure means the centre is really away.
+                log.debug("forwarder.resend_after_dropped_connection", error=type(exc).__name__)
+                return await self.client.post(url, json=body, headers=headers)
         except httpx.HTTPError as exc:
             raise CentreUnavailable(f"{type(exc).__name__}: {exc}") from exc
 

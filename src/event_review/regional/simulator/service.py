@@ -38,6 +38,15 @@ async def insert_events(session: AsyncSession, documents: Sequence[dict[str, Any
     )
 
 
+async def write_events(
+    sessionmaker: async_sessionmaker[AsyncSession], region: str, count: int, rng: random.Random
+) -> None:
+    """One transaction of `count` new events."""
+    documents = [make_event(region, rng) for _ in range(count)]
+    async with sessionmaker() as session, session.begin():
+        await insert_events(session, documents)
+
+
 async def simulate(
     sessionmaker: async_sessionmaker[AsyncSession],
     region: str,
@@ -55,9 +64,7 @@ async def simulate(
         if rate is not None:
             # Small batches at a steady pace rather than bursts.
             size = max(1, min(size, int(rate / 10) or 1))
-        documents = [make_event(region, rng) for _ in range(size)]
-        async with sessionmaker() as session, session.begin():
-            await insert_events(session, documents)
+        await write_events(sessionmaker, region, size, rng)
         written += size
         if rate is not None:
             due = started + written / rate
