@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import text as sql
 
 from event_review.central.db.migrate import head_revision
+from event_review.contracts import signing
+from event_review.regional.simulator.payloads import make_event
+from event_review.regional.simulator.service import insert_events
+from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
-from tests.cli_helpers import empty_database, fetch, run_all, run_cli, run_ok
+from tests.cli_helpers import database_url, empty_database, fetch, run_all, run_cli, run_ok
 
 INGEST_KEY = re.compile(r"erk_[A-Za-z0-9_-]{20,}")
 PASSWORD = "correct-horse-battery"
@@ -252,3 +259,200 @@ def test_requeue_with_nothing_stale_reports_zero(fresh_db: ServerLocation) -> No
     result = run_ok(fresh_db, "requeue", "--json")
 
     assert result.json() == {"requeued": 0}
+
+
+# -- commands an operator runs rarely, each run for real ----------------------------
+
+
+async def test_rotate_key_then_revoke_old_keys_ends_a_rotation(fresh_db: ServerLocation) -> None:
+    first = run_ok(
+        fresh_db, "regions", "add", "eu", "--api-url", "https://eu.example.com", "--json"
+    ).json()["ingest_key"]
+    rotated = run_ok(fresh_db, "regions", "rotate-key", "EU", "--json").json()
+    text = run_ok(fresh_db, "regions", "rotate-key", "eu")
+    third = INGEST_KEY.findall(text.stdout)
+
+    assert rotated["code"] == "eu"
+    assert INGEST_KEY.fullmatch(rotated["ingest_key"])
+    assert len(third) == 1
+    assert "the old key still works" in text.stdout
+    digests = {
+        key: hashlib.sha256(key.encode()).hexdigest()
+        for key in (first, rotated["ingest_key"], third[0])
+    }
+    live = await fetch(fresh_db, "SELECT key_hash FROM ingest_keys WHERE revoked_at IS NULL")
+    assert {r["key_hash"] for r in live} == set(digests.values())  # all three work
+
+    revoked = run_ok(fresh_db, "regions", "revoke-old-keys", "eu", "--json").json()
+
+    assert revoked == {"code": "eu", "revoked": 2}
+    live = await fetch(fresh_db, "SELECT key_hash FROM ingest_keys WHERE revoked_at IS NULL")
+    assert [r["key_hash"] for r in live] == [digests[third[0]]]
+    trail = await fetch(fresh_db, "SELECT action FROM audit_log ORDER BY audit_id")
+    assert [r["action"] for r in trail] == [
+        "region.added",
+        "region.ingest_key_issued",
+        "region.ingest_key_issued",
+        "region.ingest_keys_revoked",
+    ]
+
+
+async def test_rotating_the_key_of_an_unknown_region_changes_nothing(
+    fresh_db: ServerLocation,
+) -> None:
+    rotate, revoke = run_all(
+        fresh_db, ("regions", "rotate-key", "zz", "--json"), ("regions", "revoke-old-keys", "zz")
+    )
+
+    assert rotate.returncode == 1, str(rotate)
+    assert rotate.json()["error"]["code"] == "unknown_region"
+    assert revoke.returncode == 1, str(revoke)
+    assert revoke.stderr.strip() == "error: unknown region 'zz'"
+    assert await fetch(fresh_db, "SELECT key_id FROM ingest_keys") == []
+
+
+async def test_set_retention_and_purge_delete_only_what_the_policy_says(
+    fresh_db: ServerLocation,
+) -> None:
+    for code in ("eu", "us", "ca"):
+        run_ok(fresh_db, "regions", "add", code, "--api-url", f"https://{code}.example.com")
+    eu = run_ok(
+        fresh_db, "regions", "set-retention", "eu", "--policy", "delete_on_complete", "--json"
+    ).json()
+    us = run_ok(
+        fresh_db, "regions", "set-retention", "us", "--policy", "purge_after_days", "--days", "7"
+    )
+    assert (eu["code"], eu["retention_policy"], eu["retention_days"]) == (
+        "eu",
+        "delete_on_complete",
+        None,
+    )
+    assert us.stdout.strip() == "region us: purge_after_days (7 days)"
+    # Completed events: in eu (any age), in us (one old, one recent), in ca (kept);
+    # and one eu event still pending, which no policy touches.
+    await fetch(
+        fresh_db,
+        "INSERT INTO events (external_event_id, region_code, event_type, occurred_at, "
+        "status, completed_at) VALUES "
+        "('eu-1', 'eu', 't', now(), 'completed', now()), "
+        "('eu-2', 'eu', 't', now(), 'pending', NULL), "
+        "('us-old', 'us', 't', now(), 'completed', now() - interval '8 days'), "
+        "('us-new', 'us', 't', now(), 'completed', now() - interval '6 days'), "
+        "('ca-1', 'ca', 't', now(), 'completed', now() - interval '400 days')",
+    )
+
+    purged = run_ok(fresh_db, "purge", "--json").json()
+    again = run_ok(fresh_db, "purge")
+
+    assert purged == {"purged": 2, "by_region": {"eu": 1, "us": 1}}
+    assert again.stdout.strip() == "purged 0 completed event(s)"
+    left = await fetch(fresh_db, "SELECT external_event_id FROM events ORDER BY 1")
+    assert [r["external_event_id"] for r in left] == ["ca-1", "eu-2", "us-new"]
+    trail = await fetch(
+        fresh_db, "SELECT count(*) AS n FROM audit_log WHERE action = 'event.purged'"
+    )
+    assert trail[0]["n"] == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--policy", "purge_after_days"), "--days N goes with purge_after_days"),
+        (("--policy", "keep", "--days", "3"), "--days N goes with purge_after_days"),
+        (("--policy", "purge_after_days", "--days", "-1"), "--days must be 0 or more"),
+    ],
+)
+async def test_set_retention_refuses_days_that_do_not_fit_the_policy(
+    fresh_db: ServerLocation, args: tuple[str, ...], message: str
+) -> None:
+    run_ok(fresh_db, "regions", "add", "eu", "--api-url", "https://eu.example.com")
+
+    result = run_cli(fresh_db, "regions", "set-retention", "eu", *args)
+
+    assert result.returncode == 1, str(result)
+    assert message in result.stderr
+    rows = await fetch(fresh_db, "SELECT retention_policy, retention_days FROM regions")
+    assert [tuple(r) for r in rows] == [("keep", None)]
+
+
+def test_keys_generate_prints_a_pair_that_signs_and_verifies() -> None:
+    text = run_cli(None, "keys", "generate")
+    as_json = run_cli(None, "keys", "generate", "--json")
+
+    assert text.returncode == 0, str(text)
+    assert "EVENT_REVIEW_REGIONAL_SIGNING_KEY" in text.stdout
+    assert "EVENT_REVIEW_CENTRAL_PUBLIC_KEYS" in text.stdout
+    pair = as_json.json()
+    private = signing.load_private_key(pair["private_key"])
+    public = signing.load_public_keys(pair["public_key"])
+    token = signing.sign_call(private, region_code="eu", method="GET", external_event_id="x")
+    assert signing.verify_call(token, public, region_code="eu", method="GET", external_event_id="x")
+    other = run_cli(None, "keys", "generate", "--json").json()
+    assert other["private_key"] != pair["private_key"]
+
+
+async def test_regional_show_prints_what_the_region_recorded_never_the_payload(
+    regional_db: Database,
+) -> None:
+    assert regional_db.engine is not None
+    rng = random.Random(3)
+    documents = [make_event("eu", rng) for _ in range(2)]
+    async with regional_db.sessionmaker() as session:
+        await insert_events(session, documents)
+        await session.execute(
+            sql(
+                "UPDATE events SET review_decision = 'reject', review_rating = 2, "
+                "review_comment = 'glare', reviewed_by = 'rita', reviewed_at = now(), "
+                "review_recorded_at = now() WHERE external_event_id = :id"
+            ),
+            {"id": documents[0]["external_event_id"]},
+        )
+        await session.commit()
+    env = {"REGIONAL_DATABASE_URL": database_url(ServerLocation(regional_db.engine.url))}
+    reviewed, pending, missing = (
+        run_cli(None, "regional", "show", documents[0]["external_event_id"], "--region", "eu",
+                "--json", env=env),
+        run_cli(None, "regional", "show", documents[1]["external_event_id"], "--region", "eu",
+                env=env),
+        run_cli(None, "regional", "show", "no-such-event", "--region", "eu", "--json", env=env),
+    )  # fmt: skip
+
+    assert reviewed.returncode == 0, str(reviewed)
+    shown = reviewed.json()
+    assert (shown["review_decision"], shown["review_rating"], shown["reviewed_by"]) == (
+        "reject",
+        2,
+        "rita",
+    )
+    assert shown["review_comment"] == "glare"
+    assert documents[0]["compliance_canary"] not in reviewed.stdout
+    assert "payload" not in shown
+    assert pending.returncode == 0, str(pending)
+    assert re.search(r"review_decision\s+-", pending.stdout)
+    assert missing.returncode == 1, str(missing)
+    assert missing.json()["error"]["code"] == "not_found"
+
+
+# -- reading never creates -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "setting"),
+    [
+        (("regional", "show", "x", "--region", "eu"), "REGIONAL_DATABASE_URL"),
+        (("regions", "list"), "DATABASE_URL"),
+        (("users", "list", "--json"), "DATABASE_URL"),
+    ],
+)
+def test_a_read_only_command_without_a_database_says_which_setting_and_creates_nothing(
+    tmp_path: Path, args: tuple[str, ...], setting: str
+) -> None:
+    data_dir = tmp_path / "nothing-here"
+    result = run_cli(None, *args, env={"DATABASE_URL": "", "EVENT_REVIEW_DATA_DIR": str(data_dir)})
+
+    assert result.returncode == 1, str(result)
+    said = result.json()["error"]["message"] if "--json" in args else result.stderr
+    assert setting in said
+    assert "EVENT_REVIEW_DATA_DIR" in said
+    assert "Traceback" not in result.stderr
+    assert not data_dir.exists() or not any(data_dir.iterdir()), "it created something"

@@ -28,6 +28,7 @@ from event_review.cli_support import (
 from event_review.cli_workers import keys_app, register_worker_commands
 from event_review.regional.store.migrate import REGIONAL_SCHEMA
 from event_review.runtime.database import Database
+from event_review.runtime.keys import signing_key, verification_keys
 from event_review.runtime.migrations import Schema
 from event_review.runtime.postgres import ServerLocation
 from event_review.settings import Environment
@@ -93,6 +94,11 @@ def serve(
     settings = load_settings()
     with friendly_errors():
         settings.require_production_secrets(chosen.secrets)
+        # Keys are read before any database work: a bad one stops the start, once.
+        if chosen.calls_regions:
+            signing_key(settings)
+        if chosen.side == "regional":
+            verification_keys(settings)
         location: ServerLocation | None
         if chosen.side == "static":
             location = None

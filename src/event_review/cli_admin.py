@@ -116,7 +116,7 @@ def regions_list(as_json: bool = JsonOption) -> None:
     """List the registered regions."""
     settings = load_settings()
     with friendly_errors(as_json):
-        regions = in_transaction(settings, service.list_regions, app_name="admin")
+        regions = in_transaction(settings, service.list_regions, app_name="admin", read_only=True)
     lines = [f"{'CODE':<16} {'RETENTION':<20} API URL"] + [
         f"{r.code:<16} {r.retention_policy:<20} {r.api_url}" for r in regions
     ]
@@ -150,7 +150,7 @@ def teams_list(as_json: bool = JsonOption) -> None:
     """List teams and their regions."""
     settings = load_settings()
     with friendly_errors(as_json):
-        teams = in_transaction(settings, service.list_teams, app_name="admin")
+        teams = in_transaction(settings, service.list_teams, app_name="admin", read_only=True)
     lines = [f"{'TEAM':<24} REGIONS"] + [f"{t.name:<24} {','.join(t.regions)}" for t in teams]
     emit(list(teams), as_json=as_json, text="\n".join(lines))
 
@@ -188,7 +188,7 @@ def users_list(as_json: bool = JsonOption) -> None:
     """List users with their role and team."""
     settings = load_settings()
     with friendly_errors(as_json):
-        users = in_transaction(settings, service.list_users, app_name="admin")
+        users = in_transaction(settings, service.list_users, app_name="admin", read_only=True)
     lines = [f"{'USERNAME':<24} {'ROLE':<9} {'TEAM':<24} ACTIVE"] + [
         f"{u.username:<24} {u.role.value:<9} {u.team or '-':<24} {'yes' if u.is_active else 'no'}"
         for u in users

@@ -51,7 +51,12 @@ def show(
             }
 
     with friendly_errors(as_json):
-        found = run_on(regional_location(settings, region), REGIONAL_SCHEMA, f"show-{region}", load)
+        found = run_on(
+            regional_location(settings, region, create=False),
+            REGIONAL_SCHEMA,
+            f"show-{region}",
+            load,
+        )
     if found is None:
         fail(
             f"no event {external_event_id!r} in region {region}", as_json=as_json, code="not_found"

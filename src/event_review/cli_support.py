@@ -12,11 +12,12 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.migrate import ensure_at_head
 from event_review.runtime.database import Database
-from event_review.runtime.errors import ApiError
+from event_review.runtime.errors import ApiError, sqlstate_of
 from event_review.runtime.logging import configure_logging
 from event_review.runtime.migrations import SchemaNotReadyError
 from event_review.runtime.postgres import (
@@ -71,24 +72,51 @@ def friendly_errors(as_json: bool = False) -> Iterator[None]:
         fail(str(exc), as_json=as_json, code="insecure_settings")
     except OSError as exc:
         fail(f"cannot reach the database: {exc}", as_json=as_json, code="database_unreachable")
+    except DBAPIError as exc:
+        state = sqlstate_of(exc.orig)
+        if state == "3D000":
+            message = "the database does not exist: create it, or check the database URL"
+        elif state in ("28000", "28P01"):
+            message = "the database refused the login: check the user and password in its URL"
+        else:
+            message = f"database error: {str(exc.orig).splitlines()[0]}"
+        fail(message, as_json=as_json, code="database_error")
 
 
-def central_location(settings: Settings) -> ServerLocation:
-    return resolve(settings.database_url, settings.data_dir, CENTRAL_EMBEDDED_DATABASE)
+def central_location(settings: Settings, *, create: bool = True) -> ServerLocation:
+    """DATABASE_URL, or the central database on the embedded server.
+
+    `create=False` for commands that only read: they never make a cluster or a database.
+    """
+    return resolve(
+        settings.database_url, settings.data_dir, CENTRAL_EMBEDDED_DATABASE, create=create
+    )
 
 
-def regional_location(settings: Settings, region_code: str) -> ServerLocation:
+def regional_location(
+    settings: Settings, region_code: str, *, create: bool = True
+) -> ServerLocation:
     """REGIONAL_DATABASE_URL, or the region's own database on the embedded server."""
     name = regional_database_name(CENTRAL_EMBEDDED_DATABASE, region_code)
-    return resolve(settings.regional_database_url, settings.data_dir, name)
+    return resolve(
+        settings.regional_database_url,
+        settings.data_dir,
+        name,
+        create=create,
+        setting="REGIONAL_DATABASE_URL",
+    )
 
 
 def in_transaction(
-    settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], *, app_name: str
+    settings: Settings,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    app_name: str,
+    read_only: bool = False,
 ) -> T:
     """Run `work` in one committed transaction on a migrated central database."""
 
-    location = central_location(settings)
+    location = central_location(settings, create=not read_only)
 
     async def run() -> T:
         database = Database.connect(

@@ -198,7 +198,7 @@ def install_error_handlers(app: FastAPI) -> None:
 _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
 
 
-def _sqlstate(error: BaseException | None) -> str | None:
+def sqlstate_of(error: BaseException | None) -> str | None:
     """The SQLSTATE of a driver error, or of the asyncpg error a driver adapter wraps."""
     while error is not None:
         state = getattr(error, "sqlstate", None)
@@ -216,7 +216,7 @@ def classify_database_error(error: BaseException | None, *, disconnect: bool) ->
     accepting connection is the database being away: 503 with Retry-After.
     Plain OSErrors come from connecting: refused, reset, timed out.
     """
-    state = _sqlstate(error)
+    state = sqlstate_of(error)
     if state is not None and state.startswith("22"):
         return InvalidValue()
     if disconnect or isinstance(error, OSError):

@@ -24,7 +24,14 @@ from event_review.settings import InsecureSettingsError, Settings
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey:
     if settings.regional_signing_key is not None:
-        return load_private_key(settings.regional_signing_key.get_secret_value())
+        try:
+            return load_private_key(settings.regional_signing_key.get_secret_value())
+        except ValueError as exc:  # not PEM, or not Ed25519; the key itself is never shown
+            raise InsecureSettingsError(
+                "EVENT_REVIEW_REGIONAL_SIGNING_KEY is not an Ed25519 private key in PEM "
+                f"({_first_sentence(exc)}); "
+                "make one with `event-review keys generate`"
+            ) from None
     if settings.is_development:
         return load_private_key(_development_key_pem(settings.data_dir))
     raise InsecureSettingsError(
@@ -34,7 +41,14 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
 
 def verification_keys(settings: Settings) -> dict[str, Ed25519PublicKey]:
     if settings.central_public_keys:
-        return load_public_keys(settings.central_public_keys)
+        try:
+            return load_public_keys(settings.central_public_keys)
+        except ValueError as exc:
+            raise InsecureSettingsError(
+                "EVENT_REVIEW_CENTRAL_PUBLIC_KEYS holds no usable Ed25519 public key "
+                f"({_first_sentence(exc)}); "
+                "give the public key printed by `event-review keys generate`"
+            ) from None
     if settings.is_development:
         public = load_private_key(_development_key_pem(settings.data_dir)).public_key()
         return {key_id(public): public}
@@ -42,6 +56,10 @@ def verification_keys(settings: Settings) -> dict[str, Ed25519PublicKey]:
         "EVENT_REVIEW_CENTRAL_PUBLIC_KEYS is not set; give the public key printed by "
         "`event-review keys generate` (the centre holds the private half)"
     )
+
+
+def _first_sentence(exc: Exception) -> str:
+    return str(exc).split(". ")[0].rstrip(".")
 
 
 def _development_key_pem(data_dir: Path) -> str:

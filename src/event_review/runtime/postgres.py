@@ -44,17 +44,17 @@ class ServerLocation:
         return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def parse_database_url(raw: str) -> ServerLocation:
+def parse_database_url(raw: str, setting: str = "DATABASE_URL") -> ServerLocation:
     try:
         url = make_url(raw)
     except Exception as exc:  # SQLAlchemy raises a bare ArgumentError subclass
-        raise DatabaseConfigError(f"DATABASE_URL is not a valid URL: {exc}") from exc
+        raise DatabaseConfigError(f"{setting} is not a valid URL: {exc}") from exc
     if url.get_backend_name() != "postgresql":
         raise DatabaseConfigError(
-            f"DATABASE_URL must point at PostgreSQL, got {url.get_backend_name()!r}"
+            f"{setting} must point at PostgreSQL, got {url.get_backend_name()!r}"
         )
     if not url.database:
-        raise DatabaseConfigError("DATABASE_URL must name a database, e.g. .../event_review")
+        raise DatabaseConfigError(f"{setting} must name a database, e.g. .../event_review")
     return ServerLocation(url.set(drivername=ASYNC_DRIVER))
 
 
@@ -76,6 +76,18 @@ def start_embedded(data_dir: Path, *, database: str, cleanup_mode: str = "stop")
     raw = server.get_uri(database=database)
     # get_uri gives "postgresql://postgres:@/db?host=/socket/dir"
     return ServerLocation(make_url(raw).set(drivername=ASYNC_DRIVER, password=None))
+
+
+async def database_exists(location: ServerLocation) -> bool:
+    maintenance = location.with_database("postgres")
+    conn = await asyncpg.connect(maintenance.asyncpg_dsn())
+    try:
+        found = await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", location.database
+        )
+    finally:
+        await conn.close()
+    return found is not None
 
 
 async def ensure_database(location: ServerLocation) -> bool:
@@ -113,16 +125,37 @@ def _quote_ident(name: str) -> str:
     return name.replace('"', '""')
 
 
-def resolve(database_url: str | None, data_dir: Path, embedded_database: str) -> ServerLocation:
+def resolve(
+    database_url: str | None,
+    data_dir: Path,
+    embedded_database: str,
+    *,
+    create: bool = True,
+    setting: str = "DATABASE_URL",
+) -> ServerLocation:
     """A database named by URL when given, else `embedded_database` on the embedded server.
 
     The embedded database is created on first use; a database named by URL must
-    exist already, as it would in any managed setup.
+    exist already, as it would in any managed setup. With `create=False` (a
+    command that only reads) nothing is created: no cluster under `data_dir`,
+    no database in it; a missing one is an error naming the setting to give.
     """
     if database_url:
-        return parse_database_url(database_url)
+        return parse_database_url(database_url, setting)
+    if not create and not (data_dir / "postgres" / "PG_VERSION").exists():
+        raise DatabaseConfigError(
+            f"nothing to read: {setting} is not set and there is no embedded database "
+            f"under {data_dir}; set {setting}, or EVENT_REVIEW_DATA_DIR to the directory "
+            "`event-review up` or `migrate` used"
+        )
     location = start_embedded(data_dir, database=embedded_database)
-    asyncio.run(ensure_database(location))
+    if create:
+        asyncio.run(ensure_database(location))
+    elif not asyncio.run(database_exists(location)):
+        raise DatabaseConfigError(
+            f"the embedded PostgreSQL under {data_dir} has no database {embedded_database!r}; "
+            f"set {setting}, or migrate it first"
+        )
     return location
 
 

@@ -140,6 +140,43 @@ async def test_invalid_events_are_set_aside_not_retried_forever(
     assert "event_type" in rejects[0].reason
 
 
+async def test_events_the_centre_refuses_are_found_one_by_one_and_set_aside(
+    factory: Factory, regional_db: Database, app: FastAPI, session: AsyncSession
+) -> None:
+    """A centre stricter than this forwarder (a newer contract during an upgrade) refuses
+    a batch whole; the forwarder sends its events singly, delivers those the centre
+    takes, sets the refused one aside with the centre's reason, and drains its queue."""
+    await simulate(regional_db.sessionmaker, "eu", 6, seed=11)
+    async with regional_db.sessionmaker() as regional:
+        refused = (await regional.scalars(select(RegionalEvent.external_event_id))).all()[2]
+    central = httpx.ASGITransport(app=app)
+    paths: list[str] = []
+
+    class StricterCentre(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            paths.append(request.url.path)
+            if refused.encode() in request.content:
+                return httpx.Response(
+                    422,
+                    json={"error": {"code": "validation_error", "message": "too new for you"}},
+                )
+            return await central.handle_async_request(request)
+
+    async with httpx.AsyncClient(transport=StricterCentre()) as http:
+        forwarder = await forwarder_for(factory, regional_db, http)
+        assert await forwarder.forward_once() == 6
+
+    assert paths == ["/api/v1/internal-ingest/events"] + ["/api/v1/internal-ingest/event"] * 6
+    central_ids = set((await session.scalars(select(Event.external_event_id))).all())
+    assert len(central_ids) == 5
+    assert refused not in central_ids
+    assert await queue_length(regional_db) == 0
+    async with regional_db.sessionmaker() as regional:
+        rejects = (await regional.scalars(select(ForwardReject))).all()
+    assert [r.external_event_id for r in rejects] == [refused]
+    assert "too new for you" in rejects[0].reason
+
+
 async def test_keeps_retrying_while_the_centre_is_unreachable(
     factory: Factory, regional_db: Database, app: FastAPI, session: AsyncSession
 ) -> None:
