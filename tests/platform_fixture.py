@@ -7,7 +7,9 @@ set up through the real command (`migrate`, `regions add`, `teams add`,
 `users add`) and torn down at the end of the session.
 
 The `platform` fixture is session-scoped so the end-to-end, compliance and
-fault tests share one stack instead of each starting their own. Test modules
+fault tests share one stack instead of each starting their own. A module that
+claims events first adds as many new ones (`add_events`), so no module eats
+into what another one needs, whatever the order or the number of modules. Test modules
 load it with `pytest_plugins = ("tests.platform_fixture",)`, which makes it a
 plugin fixture (one instance per session) rather than a per-module copy. They
 import `Platform` only for type checking: a plugin module imported before
@@ -186,6 +188,19 @@ class Platform:
             ),
         )  # fmt: skip
         return region.forwarder
+
+    async def add_events(self, code: str, count: int) -> None:
+        """Simulate `count` new events in a region and wait until the centre holds them."""
+        before = len(await self.event_ids(code))
+        result = self.regional_cli(code, "simulate", "--region", code, "--events", str(count))
+        assert f"wrote {count} event(s)" in result.stdout, str(result)
+
+        async def arrived() -> bool:
+            return len(await self.event_ids(code)) >= before + count
+
+        await wait_until_async(
+            arrived, message=lambda: f"{count} new {code} events never reached the centre"
+        )
 
     def start_simulator(self, code: str, *args: str) -> ManagedProcess:
         return self.group.start(

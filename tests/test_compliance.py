@@ -94,6 +94,8 @@ async def _collect_secrets(platform: Platform) -> Secrets:
 @pytest.fixture(scope="module")
 async def exercised(platform: Platform) -> Exercised:
     """Payload reads and reviews in both regions, delivered back before the checks run."""
+    await platform.add_events("eu", 2)
+    await platform.add_events("us", 1)
     platform.add_users(("comp-cora", "reviewer", "team-eu"), ("comp-uma", "reviewer", "team-us"))
     read: list[str] = []
     reviewed: list[str] = []

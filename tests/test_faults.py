@@ -44,7 +44,8 @@ class Users:
 
 
 @pytest.fixture(scope="module")
-def users(platform: Platform) -> Users:
+async def users(platform: Platform) -> Users:
+    await platform.add_events("eu", 5)
     platform.add_users((REVIEWER, "reviewer", "team-eu"), (ADMIN, "admin", None))
     return Users(reviewer=platform.login(REVIEWER), admin=platform.login(ADMIN))
 

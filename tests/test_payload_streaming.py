@@ -64,6 +64,7 @@ async def test_stalled_readers_do_not_make_the_centre_hold_whole_payloads(
     platform: Platform,
 ) -> None:
     assert platform.serve is not None
+    await platform.add_events("eu", STREAMS)
     platform.add_users((READER, "reviewer", "team-eu"))
     headers = platform.login(READER)
     events = platform.claim(headers, STREAMS)

@@ -37,37 +37,43 @@ async def test_request_ids_are_returned_and_made_when_missing(client: httpx.Asyn
 async def test_metrics_use_route_templates_and_domain_counters(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
-    metrics._STATE["refreshed_at"] = 0.0  # the gauges' cache is per process
+    """Counters are process-wide: compared before and after, so any test order holds."""
+
+    async def scrape() -> str:
+        metrics._STATE["refreshed_at"] = 0.0  # the gauges' cache is per process
+        response = await client.get("/metrics")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/plain")
+        return response.text
+
+    before = await scrape()
     reviewer = await factory.reviewer(["eu"])
     await factory.ingest("eu", 3)
     missing = "00000000-0000-0000-0000-000000000000"
     await client.get(f"/api/v1/events/{missing}", headers=reviewer.headers)
     await client.post("/api/v1/assignments/next-batch", json={"size": 1}, headers=reviewer.headers)
+    after = await scrape()
 
-    response = await client.get("/metrics")
+    def grew(name: str, **labels: str) -> float:
+        return (sample(after, name, **labels) or 0) - (sample(before, name, **labels) or 0)
 
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    body = response.text
-    assert missing not in body  # ids never become label values
+    assert missing not in after  # ids never become label values
     assert (
-        sample(
-            body,
+        grew(
             "event_review_http_request_duration_seconds_count",
             route="/api/v1/events/{event_id}",
             status="404",
         )
-        or 0
-    ) >= 1
-    assert (
-        sample(body, "event_review_ingested_events_total", region="eu", outcome="created") or 0
-    ) >= 3
-    assert sample(body, "event_review_events", region="eu", status="pending") == 2
-    assert sample(body, "event_review_events", region="eu", status="assigned") == 1
-    oldest = sample(body, "event_review_oldest_pending_age_seconds", region="eu")
+        == 1
+    )
+    assert grew("event_review_ingested_events_total", region="eu", outcome="created") == 3
+    assert grew("event_review_claim_duration_seconds_count") == 1
+    assert grew("event_review_claimed_events_total") == 1
+    assert sample(after, "event_review_events", region="eu", status="pending") == 2
+    assert sample(after, "event_review_events", region="eu", status="assigned") == 1
+    oldest = sample(after, "event_review_oldest_pending_age_seconds", region="eu")
     assert oldest is not None
     assert oldest >= 0
-    assert (sample(body, "event_review_claim_duration_seconds_count") or 0) >= 1
 
 
 async def test_the_request_id_reaches_the_region(

@@ -119,22 +119,6 @@ async def test_expired_lease_loses_payload_access(
     assert response.status_code == 404
 
 
-@pytest.mark.usefixtures("regional_app")
-async def test_no_request_parameter_chooses_the_upstream(
-    client: httpx.AsyncClient, factory: Factory, regional_db: Database
-) -> None:
-    reviewer, event_id, document = await holder_of_one(client, factory, regional_db)
-
-    response = await client.get(
-        payload_url(event_id),
-        params={"url": "http://169.254.169.254/", "api_url": "http://127.0.0.1:1"},
-        headers={**reviewer.headers, "X-Forwarded-Host": "evil.example", "Host": "evil.example"},
-    )
-
-    assert response.status_code == 200
-    assert response.json() == document
-
-
 def _regional_failure(app: FastAPI, settings: Settings, handler: httpx.MockTransport) -> None:
     """Point the centre's region client at a failing upstream (fault injection only)."""
     http = httpx.AsyncClient(transport=handler)
