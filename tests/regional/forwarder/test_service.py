@@ -7,12 +7,17 @@ from datetime import datetime
 
 import httpx
 import pytest
+import structlog.testing
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import Event
-from event_review.regional.forwarder.service import Forwarder, ForwarderConfig
+from event_review.regional.forwarder.service import (
+    Forwarder,
+    ForwarderConfig,
+    forwarder_http_client,
+)
 from event_review.regional.simulator.service import simulate
 from event_review.regional.store.models import ForwardQueueEntry, ForwardReject, RegionalEvent
 from event_review.runtime.database import Database
@@ -226,3 +231,73 @@ async def test_run_wakes_up_on_new_events(
 @pytest.mark.parametrize("field", ["compliance_canary", "driver", "vehicle", "location", "image"])
 async def test_default_allow_list_excludes_personal_data(field: str) -> None:
     assert field not in Settings().forward_summary_fields.split(",")
+
+
+class ClosingAfterOneAnswer:
+    """A centre that answers one request per connection, then drops the next one unanswered.
+
+    That is what a client meets when the server's keep-alive timeout closes an
+    idle connection just as the client reuses it: the request was sent, and
+    the connection closes without an answer.
+    """
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.connections = 0
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _read_request(self, reader: asyncio.StreamReader) -> bool:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        self.requests += 1
+        return True
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            await self._read_request(reader)
+            body = b'{"created": 0, "existing": 0, "results": []}'
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            await writer.drain()
+            await self._read_request(reader)  # the reuse: read, then close unanswered
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+async def test_a_connection_the_centre_closed_between_sends_is_resent_without_a_warning(
+    factory: Factory, regional_db: Database
+) -> None:
+    """The keep-alive race: a silent resend on a new connection, not an 'unavailable' warning."""
+    await simulate(regional_db.sessionmaker, "eu", 4, seed=12)
+    centre = ClosingAfterOneAnswer()
+    async with centre as url, forwarder_http_client() as http:
+        forwarder = await forwarder_for(factory, regional_db, http)
+        forwarder.config.central_url = url
+        forwarder.config.batch_size = 2
+        with structlog.testing.capture_logs() as logs:
+            assert await forwarder.forward_once() == 2  # a fresh connection, answered
+            assert await forwarder.forward_once() == 2  # reused, dropped, resent
+
+    assert (centre.requests, centre.connections) == (3, 2)
+    assert await queue_length(regional_db) == 0
+    assert [e for e in logs if e["log_level"] in ("warning", "error")] == []
