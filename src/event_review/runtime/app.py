@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from event_review import __version__
 from event_review.runtime.access import publish_access_rules
+from event_review.runtime.api_docs import docs_router
 from event_review.runtime.database import Database
 from event_review.runtime.errors import UnhandledErrorMiddleware, install_error_handlers
 from event_review.runtime.health import health_router
@@ -85,7 +86,10 @@ def _assemble(
     metrics_refreshers: list[Refresher],
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
-    app = FastAPI(title=title, version=__version__, lifespan=lifespan)
+    # docs_url=None: FastAPI's own page loads Swagger UI from a CDN (see api_docs).
+    app = FastAPI(
+        title=title, version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     install_error_handlers(app)
     # Each middleware added wraps the ones before it: the last added runs first.
@@ -97,6 +101,7 @@ def _assemble(
     app.add_middleware(ObservabilityMiddleware, target=name)
     app.include_router(publish_access_rules(health_router(schema)))
     app.include_router(publish_access_rules(metrics_router(metrics_refreshers)))
+    app.include_router(publish_access_rules(docs_router(title, app.openapi_url or "/openapi.json")))
     for router in routers:
         app.include_router(publish_access_rules(router))
     configure_tracing(settings, f"event-review-{name}")
