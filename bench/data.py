@@ -6,16 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-try:  # orjson is much faster; the stdlib is the fallback
-    import orjson
 
-    def dumps(value: Any) -> bytes:
-        return orjson.dumps(value)
-
-except ImportError:  # pragma: no cover
-
-    def dumps(value: Any) -> bytes:
-        return json.dumps(value, separators=(",", ":")).encode()
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 EVENT_TYPES = ("collision", "driver_distraction", "harsh_braking", "lane_departure")

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast, overload
 
 import httpx
 
@@ -236,8 +236,28 @@ def wait_until(
         time.sleep(interval)
 
 
+@overload
 async def wait_until_async(
-    check: Callable[[], Awaitable[T | None] | T | None],
+    check: Callable[[], Awaitable[T | None]],
+    *,
+    message: str | Callable[[], str],
+    timeout: float = DEADLINE,
+    interval: float = POLL_INTERVAL,
+) -> T: ...
+
+
+@overload
+async def wait_until_async(
+    check: Callable[[], T | None],
+    *,
+    message: str | Callable[[], str],
+    timeout: float = DEADLINE,
+    interval: float = POLL_INTERVAL,
+) -> T: ...
+
+
+async def wait_until_async(
+    check: Callable[[], Awaitable[T | None]] | Callable[[], T | None],
     *,
     message: str | Callable[[], str],
     timeout: float = DEADLINE,
@@ -246,11 +266,10 @@ async def wait_until_async(
     """`wait_until` for checks that may be coroutines (database queries)."""
     deadline = time.monotonic() + timeout
     while True:
-        result = check()
-        if inspect.isawaitable(result):
-            result = await result
+        called = check()
+        result = await called if inspect.isawaitable(called) else called
         if result is not None and result is not False:
-            return result  # type: ignore[return-value]
+            return cast(T, result)
         if time.monotonic() >= deadline:
             raise AssertionError(f"gave up after {timeout} s: {_message(message)}")
         await asyncio.sleep(interval)

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from event_review.contracts import signing
 from event_review.runtime.keys import signing_key
 from event_review.settings import Environment, Settings
-from tests.process_helpers import wait_until_async
+from tests.process_helpers import ManagedProcess, wait_until_async
 
 if TYPE_CHECKING:
     from tests.platform_fixture import Platform
@@ -167,20 +167,25 @@ async def test_forwarder_killed_mid_stream_delivers_every_event_exactly_once(
     for threshold in thresholds:
         forwarder = region.forwarder
         assert forwarder is not None
-        await wait_until_async(
-            lambda f=forwarder: ACTIVE in f.log(),
-            message=lambda f=forwarder: f"forwarder never became active\n{f.describe()}",
-        )
+        running: ManagedProcess = forwarder
+
+        def active(f: ManagedProcess = running) -> bool:
+            return ACTIVE in f.log()
+
+        def inactive_report(f: ManagedProcess = running) -> str:
+            return f"forwarder never became active\n{f.describe()}"
+
+        await wait_until_async(active, message=inactive_report)
         active_from = await central_count()
 
         async def due(threshold: int = threshold, since: int = active_from) -> bool:
             n = await central_count()
             return n >= threshold and n > since
 
-        await wait_until_async(
-            due,
-            message=lambda t=threshold, f=forwarder: f"flow stalled before {t}\n{f.describe()}",
-        )
+        def stalled_report(t: int = threshold, f: ManagedProcess = running) -> str:
+            return f"flow stalled before {t}\n{f.describe()}"
+
+        await wait_until_async(due, message=stalled_report)
         assert forwarder.alive, forwarder.describe()
         assert forwarder.kill() == -signal.SIGKILL
         kills.append(await central_count())

@@ -8,8 +8,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import asyncpg
-
 from bench.env import Env, User
 from bench.http import Connection
 from bench.report import Figure, at_least, at_most
@@ -110,7 +108,6 @@ async def _raw(env: Env, seconds: float, *, review: bool) -> Tally:
 
         async def reviewer(user: User, deadline: float) -> None:
             regions = sorted(user.regions)
-            conn: asyncpg.Connection
             async with pool.acquire() as conn:
                 claim = await conn.prepare(RAW_CLAIM)
                 while time.perf_counter() < deadline:

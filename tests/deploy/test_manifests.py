@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -596,7 +596,9 @@ def test_checkov_skips_carry_reasons() -> None:
         assert f"# {check} " in comments, f"{check} is skipped without a reason"
 
 
-def test_checkov_finds_nothing_in_the_manifests(checkov_report: dict[str, dict]) -> None:
+def test_checkov_finds_nothing_in_the_manifests(
+    checkov_report: dict[str, dict[str, Any]],
+) -> None:
     report = checkov_report["kubernetes"]
     summary = report["summary"]
     assert summary["parsing_errors"] == 0

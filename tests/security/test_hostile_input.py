@@ -27,7 +27,7 @@ from event_review.central.regional_client import RegionalClient
 from event_review.contracts import signing
 from event_review.runtime.database import Database
 from event_review.runtime.keys import signing_key
-from event_review.settings import Settings
+from event_review.settings import Environment, Settings
 from event_review.targets.registry import SERVE_TARGETS
 from tests.factories import Factory
 from tests.security.openapi_requests import Operation, Request, Slot, operations, slots
@@ -59,7 +59,9 @@ OIDC = {
 
 def _operations() -> list[Operation]:
     with tempfile.TemporaryDirectory() as keys:
-        settings = Settings(environment="development", data_dir=Path(keys), **OIDC)
+        settings = Settings(environment=Environment.DEVELOPMENT, data_dir=Path(keys)).model_copy(
+            update=OIDC
+        )
         never_started = cast(Database, object())
         return [
             op

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,17 +178,17 @@ async def _simulate(location: ServerLocation, count: int, rng: random.Random) ->
         await database.dispose()
 
 
-async def _retrying(call: Callable[[], Any]) -> httpx.Response:
+async def _retrying(call: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
     """The client's side of a 503: wait as Retry-After says, then ask again."""
     while True:
-        response: httpx.Response = await call()
+        response = await call()
         if response.status_code != 503:
             return response
         await asyncio.sleep(float(response.headers.get("retry-after", "1")))
 
 
 async def _review_all(http: httpx.AsyncClient, headers: dict[str, str]) -> list[str]:
-    reviewed = []
+    reviewed: list[str] = []
     while True:
         batch = await _retrying(
             lambda: http.post("/api/v1/assignments/next-batch", json={"size": 10}, headers=headers)
@@ -198,12 +198,13 @@ async def _review_all(http: httpx.AsyncClient, headers: dict[str, str]) -> list[
         if not events:
             return reviewed
         for event in events:
+            path = f"/api/v1/events/{event['event_id']}/review"
             body = {"decision": "reject", "rating": 2, "comment": f"checked {event['event_id']}"}
-            answer = await _retrying(
-                lambda e=event, b=body: http.post(
-                    f"/api/v1/events/{e['event_id']}/review", json=b, headers=headers
-                )
-            )
+
+            async def review(path: str = path, body: dict[str, Any] = body) -> httpx.Response:
+                return await http.post(path, json=body, headers=headers)
+
+            answer = await _retrying(review)
             # 409: a review whose answer was lost to the restart had committed.
             assert answer.status_code in (200, 409), answer.text
             reviewed.append(event["event_id"])

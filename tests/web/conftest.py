@@ -27,11 +27,11 @@ from tests.fixtures.tools import tool_missing
 from tests.process_helpers import wait_until
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Page
+    from playwright.async_api import Browser, BrowserContext, Page, ViewportSize
 
 PASSWORD = "browser-test-pass"
 REGIONS = ("eu", "us")
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 README_SCREENSHOTS = REPO / "docs" / "screenshots"

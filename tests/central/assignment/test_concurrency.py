@@ -131,6 +131,7 @@ async def test_fifty_reviewers_drain_the_queue_without_double_assignment(
         by_user = {p.user_id: p for p in principals}
         rows = (await session.execute(select(Event.region_code, Event.review_user_id))).all()
         for region_code, review_user_id in rows:
+            assert review_user_id is not None
             assert region_code in by_user[review_user_id].region_codes
     # Single-region teams only ever saw their region; all teams got work.
     assert all(claimed[p.user_id] for p in principals[: len(TEAMS)])

@@ -74,7 +74,7 @@ async def test_expired_leases_and_ended_sessions_go_back(
     assert await statuses(session, expired_ids + logged_out_ids + timed_out_ids) == {"pending"}
     assert await statuses(session, active_ids) == {"assigned"}
     assert await statuses(session, [reviewed_id]) == {"submitted"}
-    reasons = dict(
+    reasons: dict[uuid.UUID, str] = dict(
         (
             await session.execute(
                 select(AuditEntry.event_id, AuditEntry.details["reason"].astext).where(
