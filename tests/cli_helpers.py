@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -108,11 +109,48 @@ def run_all(location: ServerLocation, *commands: tuple[str, ...]) -> list[CliRes
         return list(pool.map(lambda args: run_cli(location, *args), commands))
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+# Ports handed out in this run: never twice, even before the first one is bound.
+_HANDED_OUT: set[int] = set()
+
+
+def port_block(count: int = 1) -> int:
+    """A first port P with P..P+count-1 free, below the kernel's ephemeral range.
+
+    A port from the ephemeral range (what binding to port 0 gives) may be taken
+    as the source port of some outgoing connection between the check and the
+    server's own bind; below that range only another server can take it.
+    """
+    high = _ephemeral_low() - count
+    for _ in range(500):
+        first = random.randint(10_000, high)
+        ports = range(first, first + count)
+        if _HANDED_OUT.intersection(ports):
+            continue
+        sockets = []
+        try:
+            for port in ports:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+        _HANDED_OUT.update(ports)
+        return first
+    raise RuntimeError(f"no block of {count} free ports found")
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return port_block(1)
 
 
 @dataclass

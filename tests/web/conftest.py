@@ -8,9 +8,7 @@ Chromium comes from the system (`apt-get install chromium`), never from
 from __future__ import annotations
 
 import os
-import random
 import shutil
-import socket
 import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ import httpx
 import pytest
 
 from event_review.runtime.postgres import ServerLocation, drop_database, regional_database_name
-from tests.cli_helpers import COMMAND, cli_env
+from tests.cli_helpers import COMMAND, cli_env, port_block
 from tests.fixtures.tools import tool_missing
 from tests.process_helpers import wait_until
 
@@ -98,25 +96,6 @@ async def browser(chromium_path: str) -> AsyncIterator[Browser]:
 
 
 # -- the platform under test -------------------------------------------------
-
-
-def _port_block(count: int) -> int:
-    """A first port P with P..P+count-1 all free: `up` puts the regional APIs after P."""
-    for _ in range(200):
-        first = random.randint(20_000, 60_000)
-        sockets = []
-        try:
-            for port in range(first, first + count):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no block of free ports found")
 
 
 @dataclass
@@ -229,7 +208,7 @@ async def platform(
     Depends on `chromium_path` so that, without a browser, nothing starts at all.
     """
     del chromium_path
-    running = Platform(fresh_db, _port_block(1 + len(REGIONS)), tmp_path / "up.log")
+    running = Platform(fresh_db, port_block(1 + len(REGIONS)), tmp_path / "up.log")
     env = {
         "EVENT_REVIEW_ENVIRONMENT": "development",
         "EVENT_REVIEW_DATA_DIR": str(tmp_path / "data"),
