@@ -11,9 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from event_review.contracts.errors import ErrorBody, ErrorDetail
+from event_review.runtime.asgi import HttpMiddleware, StartTracking
 
 log = structlog.get_logger(__name__)
 
@@ -226,7 +227,7 @@ def classify_database_error(error: BaseException | None, *, disconnect: bool) ->
     return None
 
 
-class UnhandledErrorMiddleware:
+class UnhandledErrorMiddleware(HttpMiddleware):
     """The last net: an exception no handler took still gets the house error shape.
 
     Starlette's own fallback answers plain text, outside the middlewares that
@@ -236,23 +237,10 @@ class UnhandledErrorMiddleware:
     the observability middleware). Never the request's body or query string.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        tracking = StartTracking(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracking)
         except Exception as exc:
             route = getattr(scope.get("route"), "path", None)
             log.error(
@@ -260,10 +248,10 @@ class UnhandledErrorMiddleware:
                 method=scope["method"],
                 path=scope["path"],
                 route=route,
-                response_started=started,
+                response_started=tracking.started,
                 exc_info=exc,
             )
-            if started:
+            if tracking.started:
                 # Headers are out: all that is left is to cut the response short,
                 # which the server does when the app returns without finishing it.
                 return

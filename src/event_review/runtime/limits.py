@@ -11,7 +11,9 @@ import json
 from collections.abc import Sequence
 
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from event_review.runtime.asgi import HttpMiddleware, StartTracking
 
 DEFAULT_MAX_BODY = 64 * 1024
 # (path prefix, cap): the first matching prefix wins.
@@ -36,21 +38,15 @@ def body_limit(path: str) -> int:
     return DEFAULT_MAX_BODY
 
 
-class BodySizeLimitMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class BodySizeLimitMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = body_limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit)
             return
         seen = 0
-        response_started = False
+        tracking = StartTracking(send)
 
         async def counting_receive() -> Message:
             nonlocal seen
@@ -61,17 +57,11 @@ class BodySizeLimitMiddleware:
                     raise BodyTooLarge(limit)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, tracking)
         except BodyTooLarge:
             # A chunked body without a length: cut off as soon as it passes the cap.
-            if not response_started:
+            if not tracking.started:
                 await _refuse(send, limit)
 
 

@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from event_review.runtime.access import public
+from event_review.runtime.asgi import HttpMiddleware
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -40,17 +41,12 @@ def current_request_id() -> str | None:
     return request_id_var.get()
 
 
-class ObservabilityMiddleware:
-    """Pure ASGI (no BaseHTTPMiddleware), so streamed payloads pass through untouched."""
-
+class ObservabilityMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, target: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.target = target
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = (
             dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
         )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,27 +80,29 @@ def start_embedded(data_dir: Path, *, database: str, cleanup_mode: str = "stop")
     return ServerLocation(make_url(raw).set(drivername=ASYNC_DRIVER, password=None))
 
 
-async def database_exists(location: ServerLocation) -> bool:
-    maintenance = location.with_database("postgres")
-    conn = await asyncpg.connect(maintenance.asyncpg_dsn())
+@asynccontextmanager
+async def _maintenance(location: ServerLocation) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the server's `postgres` database, for creating and dropping others."""
+    conn = await asyncpg.connect(location.with_database("postgres").asyncpg_dsn())
     try:
-        found = await conn.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", location.database
-        )
+        yield conn
     finally:
         await conn.close()
-    return found is not None
+
+
+async def _exists(conn: asyncpg.Connection, name: str) -> bool:
+    return await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name) is not None
+
+
+async def database_exists(location: ServerLocation) -> bool:
+    async with _maintenance(location) as conn:
+        return await _exists(conn, location.database)
 
 
 async def ensure_database(location: ServerLocation) -> bool:
     """Create the database ``location`` names if it does not exist. True if created."""
-    maintenance = location.with_database("postgres")
-    conn = await asyncpg.connect(maintenance.asyncpg_dsn())
-    try:
-        exists = await conn.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", location.database
-        )
-        if exists:
+    async with _maintenance(location) as conn:
+        if await _exists(conn, location.database):
             return False
         try:
             await conn.execute(f'CREATE DATABASE "{_quote_ident(location.database)}"')
@@ -106,19 +110,13 @@ async def ensure_database(location: ServerLocation) -> bool:
             return False  # another process won the race
         logger.info("created database %s", location.database)
         return True
-    finally:
-        await conn.close()
 
 
 async def drop_database(location: ServerLocation) -> None:
-    maintenance = location.with_database("postgres")
-    conn = await asyncpg.connect(maintenance.asyncpg_dsn())
-    try:
+    async with _maintenance(location) as conn:
         await conn.execute(
             f'DROP DATABASE IF EXISTS "{_quote_ident(location.database)}" WITH (FORCE)'
         )
-    finally:
-        await conn.close()
 
 
 def _quote_ident(name: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from event_review.runtime.asgi import HttpMiddleware
 
 _ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
@@ -14,14 +16,8 @@ _JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors '
 _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class SecurityHeadersMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Behind a TLS-terminating proxy, uvicorn's proxy headers set the scheme.
         tls = scope.get("scheme") == "https"
 
