@@ -103,7 +103,7 @@ def run_ok(location: ServerLocation, *args: str, stdin: str | None = None) -> Cl
     return result
 
 
-def run_all(location: ServerLocation, *commands: tuple[str, ...]) -> list[CliResult]:
+def run_all(location: ServerLocation | None, *commands: tuple[str, ...]) -> list[CliResult]:
     """Run independent commands side by side (each spends about a second importing)."""
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
         return list(pool.map(lambda args: run_cli(location, *args), commands))

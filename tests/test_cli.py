@@ -456,3 +456,14 @@ def test_a_read_only_command_without_a_database_says_which_setting_and_creates_n
     assert "EVENT_REVIEW_DATA_DIR" in said
     assert "Traceback" not in result.stderr
     assert not data_dir.exists() or not any(data_dir.iterdir()), "it created something"
+
+
+def test_one_shot_jobs_without_a_database_fail_with_one_line_for_the_cronjob() -> None:
+    """The CronJob sees a non-zero exit and retries on schedule; the log says why."""
+    requeue, purge = run_all(None, ("requeue", "--json"), ("purge",))  # nothing listens
+
+    assert requeue.returncode == 1, str(requeue)
+    assert requeue.json()["error"]["code"] == "database_unavailable"
+    assert purge.returncode == 1, str(purge)
+    assert purge.stderr.strip().startswith("error: the database is unavailable")
+    assert "Traceback" not in requeue.stderr + purge.stderr
