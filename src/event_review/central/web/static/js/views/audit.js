@@ -95,10 +95,7 @@ export function mount(container) {
             );
           })
         : messageRow(5, "No entries match these filters."));
-      replace(foot, pager({
-        offset: state.offset, limit: PAGE_SIZE, count: page.items.length, hasMore: page.has_more,
-        onChange: (offset) => { state.offset = offset; load(); },
-      }));
+      replace(foot, pager(state, load, { count: page.items.length, hasMore: page.has_more }));
     } catch (error) {
       if (error.status !== 401) replace(status, errorNotice(error));
     }

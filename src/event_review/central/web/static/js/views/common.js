@@ -1,6 +1,7 @@
-// Pieces shared by the admin pages: headers, tables, pagers, error notices.
+// Pieces shared by the admin pages: headers, tables, pagers, error notices,
+// forms that save and table rows edited in place, so every page behaves alike.
 
-import { h, notice } from "../dom.js";
+import { h, notice, replace, toast } from "../dom.js";
 import { describe } from "../messages.js";
 
 export const PAGE_SIZE = 50;
@@ -33,12 +34,17 @@ export function errorNotice(error, context) {
   return notice("error", message.title, message.text);
 }
 
-/** Previous / next for lists paged with limit and offset. */
-export function pager({ offset, limit, count, hasMore, onChange }) {
+/**
+ * Previous / next for lists paged with PAGE_SIZE and `state.offset`: a step
+ * sets the offset and calls `load` again. `count` is the shown page's length.
+ */
+export function pager(state, load, { count, hasMore }) {
+  const offset = state.offset;
+  const go = (to) => { state.offset = to; load(); };
   const previous = h("button", { class: "button small", type: "button", disabled: offset === 0 ? true : null }, "Previous");
   const next = h("button", { class: "button small", type: "button", disabled: hasMore ? null : true }, "Next");
-  previous.addEventListener("click", () => onChange(Math.max(0, offset - limit)));
-  next.addEventListener("click", () => onChange(offset + limit));
+  previous.addEventListener("click", () => go(Math.max(0, offset - PAGE_SIZE)));
+  next.addEventListener("click", () => go(offset + PAGE_SIZE));
   const range = count ? `${offset + 1}–${offset + count}` : "none";
   return h("div", { class: "pager" }, h("span", null, `Showing ${range}`), previous, next);
 }
@@ -53,6 +59,50 @@ export async function busy(form, work) {
   } finally {
     controls.forEach((c, i) => { c.disabled = before[i]; });
   }
+}
+
+/**
+ * Run `work` when `form` is submitted, with the controls of `busyOn` disabled
+ * meanwhile. A failure is shown in `status`, the page's notice area.
+ */
+export function onSubmit(form, status, work, { busyOn = form } = {}) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await busy(busyOn, async () => {
+      try {
+        await work();
+      } catch (error) {
+        replace(status, errorNotice(error));
+      }
+    });
+  });
+}
+
+/**
+ * Edit a table row in place: `row` gives way to a row of controls until
+ * Cancel puts it back, or a save succeeds and the table reloads.
+ *
+ * `cells` are the editing row's cells but the last; the last holds Save
+ * (unless the form has its own submit button: `saveButton: false`) and Cancel.
+ * Controls outside `form` join it with form="<id>", which gives them
+ * Enter-to-save. save() sends the change and returns the toast's text.
+ */
+export function editableRow(row, { form, cells, save, focus, status, reload, saveButton = true }) {
+  const cancel = h("button", { class: "button small", type: "button" }, "Cancel");
+  const editing = h("tr", { class: "editing" },
+    cells,
+    h("td", { class: "actions" },
+      saveButton ? h("button", { class: "button small primary", type: "submit", form: form.id }, "Save") : null,
+      cancel),
+  );
+  cancel.addEventListener("click", () => editing.replaceWith(row));
+  onSubmit(form, status, async () => {
+    toast(await save(), "ok");
+    replace(status);
+    reload();
+  }, { busyOn: editing });
+  row.replaceWith(editing);
+  focus.focus();
 }
 
 /** Every item of a paged admin list (regions and teams are short lists). */

@@ -3,9 +3,9 @@
 // and issue new ingest keys. Leads see the list.
 
 import { api } from "../api.js";
-import { copyText, formatDateTime, h, notice, replace, toast } from "../dom.js";
+import { copyText, formatDateTime, h, notice, replace } from "../dom.js";
 import { session } from "../session.js";
-import { busy, errorNotice, fetchAll, field, messageRow, pageHead, table } from "./common.js";
+import { editableRow, errorNotice, fetchAll, field, messageRow, onSubmit, pageHead, table } from "./common.js";
 
 const POLICIES = [
   ["keep", "Keep"],
@@ -38,18 +38,11 @@ export function mount(container) {
     field("region-url", "Regional API URL", url),
     h("button", { class: "button primary", type: "submit" }, "Add region"),
   );
-  addForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    await busy(addForm, async () => {
-      try {
-        const created = await api("/api/v1/admin/regions", { method: "POST", body: { code: code.value.trim(), api_url: url.value.trim() } });
-        replace(status, secretBox(`Region ${created.code.toUpperCase()} added. Its ingest key:`, created.code, created.ingest_key));
-        addForm.reset();
-        load();
-      } catch (error) {
-        replace(status, errorNotice(error));
-      }
-    });
+  onSubmit(addForm, status, async () => {
+    const created = await api("/api/v1/admin/regions", { method: "POST", body: { code: code.value.trim(), api_url: url.value.trim() } });
+    replace(status, secretBox(`Region ${created.code.toUpperCase()} added. Its ingest key:`, created.code, created.ingest_key));
+    addForm.reset();
+    load();
   });
 
   container.append(h("div", { class: "page" },
@@ -71,35 +64,26 @@ export function mount(container) {
     const syncDays = () => { days.disabled = policy.value !== "purge_after_days"; };
     policy.addEventListener("change", syncDays);
     syncDays();
-    const save = h("button", { class: "button small primary", type: "submit" }, "Save");
-    const cancel = h("button", { class: "button small", type: "button" }, "Cancel");
     const form = h("form", { id: `edit-${region.code}` });
-    const editing = h("tr", { class: "editing" },
-      h("th", { scope: "row" }, h("span", { class: "badge region" }, region.code.toUpperCase())),
-      h("td", null, apiUrl),
-      h("td", null, h("div", { class: "row" }, policy, days)),
-      h("td", null, form),
-      h("td", { class: "actions" }, save, cancel),
-    );
     // The row holds the controls; the form element only gives them Enter-to-save.
-    for (const control of [apiUrl, policy, days, save]) control.setAttribute("form", form.id);
-    cancel.addEventListener("click", () => editing.replaceWith(row));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const changes = { api_url: apiUrl.value.trim(), retention_policy: policy.value, retention_days: policy.value === "purge_after_days" ? Number(days.value) : null };
-      await busy(editing, async () => {
-        try {
-          await api(`/api/v1/admin/regions/${region.code}`, { method: "PATCH", body: changes });
-          toast(`Region ${region.code.toUpperCase()} saved.`, "ok");
-          replace(status);
-          load();
-        } catch (error) {
-          replace(status, errorNotice(error));
-        }
-      });
+    for (const control of [apiUrl, policy, days]) control.setAttribute("form", form.id);
+    editableRow(row, {
+      form,
+      cells: [
+        h("th", { scope: "row" }, h("span", { class: "badge region" }, region.code.toUpperCase())),
+        h("td", null, apiUrl),
+        h("td", null, h("div", { class: "row" }, policy, days)),
+        h("td", null, form),
+      ],
+      save: async () => {
+        const changes = { api_url: apiUrl.value.trim(), retention_policy: policy.value, retention_days: policy.value === "purge_after_days" ? Number(days.value) : null };
+        await api(`/api/v1/admin/regions/${region.code}`, { method: "PATCH", body: changes });
+        return `Region ${region.code.toUpperCase()} saved.`;
+      },
+      focus: apiUrl,
+      status,
+      reload: load,
     });
-    row.replaceWith(editing);
-    apiUrl.focus();
   }
 
   async function issueKey(region) {

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 import { session } from "../session.js";
-import { busy, errorNotice, fetchAll, field, messageRow, pageHead, table } from "./common.js";
+import { editableRow, errorNotice, fetchAll, field, messageRow, onSubmit, pageHead, table } from "./common.js";
 
 function regionChecks(idPrefix, allRegions, chosen) {
   return h("div", { class: "checks", role: "group", "aria-label": "Regions" },
@@ -46,19 +46,12 @@ export function mount(container) {
       h("fieldset", { class: "field" }, h("legend", null, "Regions"), checks),
       h("button", { class: "button primary", type: "submit" }, "Add team"),
     );
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      await busy(form, async () => {
-        try {
-          const team = await api("/api/v1/admin/teams", { method: "POST", body: { name: name.value.trim(), regions: checkedValues(checks) } });
-          toast(`Team ${team.name} added.`, "ok");
-          replace(status);
-          form.reset();
-          load();
-        } catch (error) {
-          replace(status, errorNotice(error));
-        }
-      });
+    onSubmit(form, status, async () => {
+      const team = await api("/api/v1/admin/teams", { method: "POST", body: { name: name.value.trim(), regions: checkedValues(checks) } });
+      toast(`Team ${team.name} added.`, "ok");
+      replace(status);
+      form.reset();
+      load();
     });
     replace(addSlot, form);
   }
@@ -67,30 +60,18 @@ export function mount(container) {
     const name = h("input", { type: "text", value: team.name, maxlength: 64, "aria-label": "Team name" });
     const checks = regionChecks(`team-${team.team_id}`, regions, team.regions);
     const form = h("form", { id: `edit-team-${team.team_id}` });
-    const save = h("button", { class: "button small primary", type: "submit", form: form.id }, "Save");
-    const cancel = h("button", { class: "button small", type: "button" }, "Cancel");
-    const editing = h("tr", { class: "editing" },
-      h("td", null, name, form),
-      h("td", null, checks),
-      h("td", { class: "actions" }, save, cancel),
-    );
     name.setAttribute("form", form.id);
-    cancel.addEventListener("click", () => editing.replaceWith(row));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      await busy(editing, async () => {
-        try {
-          await api(`/api/v1/admin/teams/${team.team_id}`, { method: "PATCH", body: { name: name.value.trim(), regions: checkedValues(checks) } });
-          toast(`Team ${name.value.trim()} saved.`, "ok");
-          replace(status);
-          load();
-        } catch (error) {
-          replace(status, errorNotice(error));
-        }
-      });
+    editableRow(row, {
+      form,
+      cells: [h("td", null, name, form), h("td", null, checks)],
+      save: async () => {
+        await api(`/api/v1/admin/teams/${team.team_id}`, { method: "PATCH", body: { name: name.value.trim(), regions: checkedValues(checks) } });
+        return `Team ${name.value.trim()} saved.`;
+      },
+      focus: name,
+      status,
+      reload: load,
     });
-    row.replaceWith(editing);
-    name.focus();
   }
 
   async function load() {

@@ -4,7 +4,7 @@
 import { api, query } from "../api.js";
 import { confirmDialog, formatDateTime, h, replace, toast } from "../dom.js";
 import { session } from "../session.js";
-import { busy, errorNotice, fetchAll, field, messageRow, pageHead, pager, PAGE_SIZE, table } from "./common.js";
+import { editableRow, errorNotice, fetchAll, field, messageRow, onSubmit, pageHead, pager, PAGE_SIZE, table } from "./common.js";
 
 const ROLES = ["reviewer", "lead", "admin"];
 
@@ -71,22 +71,15 @@ export function mount(container) {
       field("new-team", "Team", team),
       h("button", { class: "button primary", type: "submit" }, "Add user"),
     );
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      await busy(form, async () => {
-        try {
-          const user = await api("/api/v1/admin/users", {
-            method: "POST",
-            body: { username: username.value.trim(), password: password.value, role: role.value, team: team.value || null },
-          });
-          toast(`User ${user.username} added. Give them their password through a private channel.`, "ok");
-          replace(status);
-          form.reset();
-          load();
-        } catch (error) {
-          replace(status, errorNotice(error));
-        }
+    onSubmit(form, status, async () => {
+      const user = await api("/api/v1/admin/users", {
+        method: "POST",
+        body: { username: username.value.trim(), password: password.value, role: role.value, team: team.value || null },
       });
+      toast(`User ${user.username} added. Give them their password through a private channel.`, "ok");
+      replace(status);
+      form.reset();
+      load();
     });
     replace(addSlot, form);
   }
@@ -95,29 +88,20 @@ export function mount(container) {
     const role = roleSelect(user.role, `Role of ${user.username}`);
     const team = teamSelect(teams, user.team, `Team of ${user.username}`);
     const form = h("form", { id: `edit-user-${user.user_id}` });
-    const save = h("button", { class: "button small primary", type: "submit", form: form.id }, "Save");
-    const cancel = h("button", { class: "button small", type: "button" }, "Cancel");
-    const editing = h("tr", { class: "editing" },
-      h("th", { scope: "row" }, user.username, form),
-      h("td", null, role), h("td", null, team), h("td", null), h("td", null),
-      h("td", { class: "actions" }, save, cancel),
-    );
-    cancel.addEventListener("click", () => editing.replaceWith(row));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      await busy(editing, async () => {
-        try {
-          await api(`/api/v1/admin/users/${user.user_id}`, { method: "PATCH", body: { role: role.value, team: team.value || null } });
-          toast(`${user.username} saved.`, "ok");
-          replace(status);
-          load();
-        } catch (error) {
-          replace(status, errorNotice(error));
-        }
-      });
+    editableRow(row, {
+      form,
+      cells: [
+        h("th", { scope: "row" }, user.username, form),
+        h("td", null, role), h("td", null, team), h("td", null), h("td", null),
+      ],
+      save: async () => {
+        await api(`/api/v1/admin/users/${user.user_id}`, { method: "PATCH", body: { role: role.value, team: team.value || null } });
+        return `${user.username} saved.`;
+      },
+      focus: role,
+      status,
+      reload: load,
     });
-    row.replaceWith(editing);
-    role.focus();
   }
 
   function passwordRow(user, row) {
@@ -126,28 +110,21 @@ export function mount(container) {
       password,
       h("button", { class: "button small primary", type: "submit" }, "Set password"),
     );
-    const cancel = h("button", { class: "button small", type: "button" }, "Cancel");
-    const editing = h("tr", { class: "editing" },
-      h("th", { scope: "row" }, user.username),
-      h("td", { colspan: 4 }, form, h("p", { class: "muted" }, "Their current sessions end; they log in with the new password.")),
-      h("td", { class: "actions" }, cancel),
-    );
-    cancel.addEventListener("click", () => editing.replaceWith(row));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      await busy(editing, async () => {
-        try {
-          await api(`/api/v1/admin/users/${user.user_id}/password`, { method: "POST", body: { password: password.value } });
-          toast(`Password of ${user.username} reset; their sessions ended.`, "ok");
-          replace(status);
-          load();
-        } catch (error) {
-          replace(status, errorNotice(error));
-        }
-      });
+    editableRow(row, {
+      form,
+      saveButton: false,
+      cells: [
+        h("th", { scope: "row" }, user.username),
+        h("td", { colspan: 4 }, form, h("p", { class: "muted" }, "Their current sessions end; they log in with the new password.")),
+      ],
+      save: async () => {
+        await api(`/api/v1/admin/users/${user.user_id}/password`, { method: "POST", body: { password: password.value } });
+        return `Password of ${user.username} reset; their sessions ended.`;
+      },
+      focus: password,
+      status,
+      reload: load,
     });
-    row.replaceWith(editing);
-    password.focus();
   }
 
   async function setActive(user, active) {
@@ -207,10 +184,7 @@ export function mount(container) {
             return row;
           })
         : messageRow(6, "No users match."));
-      replace(foot, pager({
-        offset: state.offset, limit: PAGE_SIZE, count: page.items.length, hasMore: page.has_more,
-        onChange: (offset) => { state.offset = offset; load(); },
-      }));
+      replace(foot, pager(state, load, { count: page.items.length, hasMore: page.has_more }));
     } catch (error) {
       if (error.status !== 401) replace(status, errorNotice(error));
     }

@@ -75,10 +75,7 @@ export function mount(container) {
             );
           })
         : messageRow(7, state.status === "failed" ? "No failed write-backs. Every review reached its region or is still on its way." : "Nothing here."));
-      replace(foot, pager({
-        offset: state.offset, limit: PAGE_SIZE, count: page.items.length, hasMore: page.items.length === PAGE_SIZE,
-        onChange: (offset) => { state.offset = offset; load(); },
-      }));
+      replace(foot, pager(state, load, { count: page.items.length, hasMore: page.items.length === PAGE_SIZE }));
     } catch (error) {
       if (error.status !== 401) replace(status, errorNotice(error));
     }

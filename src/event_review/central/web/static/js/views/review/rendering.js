@@ -1,0 +1,190 @@
+// Drawing the review screen from its state: the queue list and its messages,
+// the lease countdown and its warnings, the open event with its payload, and
+// whether the form can be used. Clicks on what is drawn go to view.actions.
+
+import { serverNow } from "../../api.js";
+import {
+  formatCountdown, formatDateTime, formatTime, h, humanize, notice, priorityLevel,
+  relativeTime, replace,
+} from "../../dom.js";
+import { renderPayload, renderPayloadLoading } from "../../payload.js";
+import { session } from "../../session.js";
+import { selected } from "./state.js";
+
+const WARN_SECONDS = 120;
+
+const secondsLeft = (iso) => (new Date(iso).getTime() - serverNow()) / 1000;
+
+function earliestLease(state) {
+  const leases = state.events.map((e) => e.lease_expires_at).filter(Boolean).map((iso) => new Date(iso).getTime());
+  return leases.length ? Math.min(...leases) : null;
+}
+
+function queueItem(view, event) {
+  const { state } = view;
+  const level = priorityLevel(event.priority);
+  const button = h("button", {
+    type: "button",
+    class: "queue-item",
+    "data-event-id": event.event_id,
+    "aria-current": event.event_id === state.selectedId ? "true" : null,
+    disabled: state.expired ? true : null,
+  },
+    h("span", { class: ["badge", "prio", level], title: `Priority ${event.priority} (${level})` }, `P${event.priority}`),
+    h("span", { class: "type" }, humanize(event.event_type)),
+    h("span", { class: "badge region region-code" }, event.region_code.toUpperCase()),
+    h("span", { class: "meta" }, `${event.device_id || "unknown device"} · ${formatTime(event.occurred_at)} · ${relativeTime(event.occurred_at, serverNow())}`),
+  );
+  button.addEventListener("click", () => view.actions.select(event.event_id));
+  return h("li", null, button);
+}
+
+/** What the queue says when it lists nothing (or is loading); null when it lists events. */
+function queueMessage(state) {
+  const { regions } = state;
+  if (state.queueState === "loading") return h("p", null, "Loading your queue…");
+  if (state.queueState === "empty") {
+    const why = session.me.regions && session.me.regions.length
+      ? `No events are waiting in your regions (${regions}) right now. New events arrive all the time; check again in a minute.`
+      : "Your team reviews no region yet. Ask an admin to map a region to your team.";
+    return [
+      h("h3", null, "The queue is empty"),
+      h("p", null, why),
+      h("button", { class: "button", type: "button", id: "check-again" }, "Check again"),
+    ];
+  }
+  if (state.queueState === "none") {
+    return [
+      h("h3", null, "Nothing held"),
+      h("p", null, `Get a batch to start reviewing events from ${regions}.`),
+    ];
+  }
+  if (state.queueState === "done") {
+    return [
+      h("h3", null, "Batch done"),
+      h("p", null, "Every event of this batch is reviewed or skipped. Get the next batch to carry on (n)."),
+    ];
+  }
+  return null;
+}
+
+export function renderQueue(view) {
+  const { state, ui } = view;
+  replace(ui.list, state.events.map((event) => queueItem(view, event)));
+  ui.list.hidden = state.events.length === 0;
+
+  const message = queueMessage(state);
+  if (message) {
+    replace(ui.queueMessage, message);
+    const again = ui.queueMessage.querySelector("#check-again");
+    if (again) again.addEventListener("click", () => view.actions.nextBatch());
+  } else {
+    replace(ui.queueMessage);
+  }
+  ui.queueMessage.hidden = message === null;
+  ui.queueFoot.textContent = state.events.length
+    ? `${state.events.length} held · j / k to move`
+    : `Regions: ${state.regions}`;
+  renderLease(view);
+}
+
+/** The countdown to the earliest lease; runs every second, and warns once before it ends. */
+export function renderLease(view) {
+  const { state, ui } = view;
+  const { lease, leaseNote } = ui;
+  const earliest = earliestLease(state);
+  if (earliest === null) {
+    lease.hidden = true;
+    replace(leaseNote);
+    return;
+  }
+  const left = (earliest - serverNow()) / 1000;
+  lease.hidden = false;
+  lease.className = `lease${left <= 0 ? " expired" : left <= WARN_SECONDS ? " warn" : ""}`;
+  lease.textContent = left <= 0 ? "Lease expired" : `Lease ${formatCountdown(left)}`;
+  lease.title = `Your lease on these events ends at ${formatTime(new Date(earliest).toISOString())}`;
+
+  if (left <= 0 && !state.expired) {
+    state.expired = true;
+    replace(leaseNote, notice("error", "Your lease expired.",
+      "The events you did not review go back to the queue for others. Get a new batch to continue.",
+      [h("button", { class: "button small", type: "button", id: "expired-next" }, "Get next batch")]));
+    leaseNote.querySelector("#expired-next").addEventListener("click", () => view.actions.nextBatch());
+    renderQueue(view);
+    renderForm(view);
+  } else if (left > 0 && left <= WARN_SECONDS && !state.warned) {
+    state.warned = true;
+    replace(leaseNote, notice("warn", "Less than two minutes left.",
+      "Submit or skip what you can; unreviewed events then go back to the queue."));
+  } else if (left > WARN_SECONDS && (state.warned || state.expired)) {
+    state.warned = false;
+    state.expired = false;
+    replace(leaseNote);
+  }
+  const current = selected(state);
+  const eventLease = ui.eventPanel.querySelector("#event-lease");
+  if (current && eventLease && current.lease_expires_at) {
+    const own = secondsLeft(current.lease_expires_at);
+    eventLease.textContent = own <= 0 ? "expired" : formatCountdown(own);
+  }
+}
+
+export function renderForm(view) {
+  const { state, ui } = view;
+  const reviewable = selected(state) !== null && !state.expired;
+  ui.fieldset.disabled = !reviewable || state.busy;
+  ui.submitButton.textContent = "";
+  ui.submitButton.append(state.busy ? "Submitting…" : "Submit review", h("kbd", { "aria-hidden": "true" }, "Enter"));
+}
+
+function placeholder(state) {
+  return h("div", { class: "event-placeholder" },
+    h("div", null,
+      h("h2", { id: "event-title" }, state.events.length ? "Choose an event" : "No event open"),
+      h("p", null, state.events.length
+        ? "Pick an event from your queue, or press j."
+        : "Get a batch from the queue on the left to start reviewing."),
+    ),
+  );
+}
+
+/** The open event's head, and its payload: from memory, or fetched now. */
+export function renderEvent(view) {
+  const { state, ui } = view;
+  const event = selected(state);
+  if (!event) {
+    replace(ui.eventPanel, placeholder(state));
+    return;
+  }
+  const level = priorityLevel(event.priority);
+  const body = h("div", { class: "event-body", id: "event-body" });
+  replace(ui.eventPanel,
+    h("div", { class: "event-head" },
+      h("div", { class: "event-title" },
+        h("h2", { id: "event-title" }, humanize(event.event_type)),
+        h("span", { class: ["badge", level] }, `Priority ${event.priority}`),
+        h("span", { class: "badge region" }, event.region_code.toUpperCase()),
+      ),
+      h("div", { class: "event-meta" },
+        h("span", null, "Device ", h("strong", null, event.device_id || "unknown")),
+        h("span", { title: formatDateTime(event.occurred_at) }, "Occurred ", h("strong", null, formatTime(event.occurred_at)), ` (${relativeTime(event.occurred_at, serverNow())})`),
+        h("span", null, "Lease ", h("strong", { id: "event-lease" }, event.lease_expires_at ? formatCountdown(secondsLeft(event.lease_expires_at)) : "—")),
+        h("span", { class: "mono subtle", title: "External event id" }, event.external_event_id),
+      ),
+    ),
+    h("div", { class: "scroll" }, body),
+  );
+  const payload = state.payloads.get(event.event_id);
+  if (payload) {
+    renderPayload(body, event, payload);
+  } else {
+    renderPayloadLoading(body, event);
+    view.actions.loadPayload(event);
+  }
+}
+
+export function render(view) {
+  renderQueue(view);
+  renderEvent(view);
+  renderForm(view);
+}
