@@ -21,7 +21,7 @@ from bench.progress import Progress
 from bench.scales import REGIONS, Scale
 from bench.services import Service, Services, base_env, database_url, free_port
 from event_review.central.db import migrate as central_migrations
-from event_review.central.ingest.keys import digest, new_ingest_key
+from event_review.central.regions.keys import digest, new_ingest_key
 from event_review.regional.store.migrate import REGIONAL_SCHEMA
 from event_review.runtime.keys import signing_key
 from event_review.runtime.postgres import ServerLocation

@@ -40,7 +40,7 @@ from event_review.runtime.postgres import (
     start_embedded,
 )
 from event_review.settings import Environment, Settings
-from event_review.targets.registry import SERVE_TARGETS
+from event_review.targets.registry import SERVERS
 from tests.factories import Factory
 
 RUN_ID = uuid.uuid4().hex[:8]
@@ -146,7 +146,6 @@ def settings(data_dir: Path) -> Settings:
         environment=Environment.DEVELOPMENT,
         data_dir=data_dir,
         jwt_secret="test-jwt-secret-" + "x" * 32,
-        service_token="test-service-token-" + "y" * 32,
     )
 
 
@@ -157,7 +156,7 @@ def app(settings: Settings, database: Database) -> FastAPI:
     ASGI clients do not run the lifespan, so tests that reach a region set
     `app.state.regional_client` themselves (see `regional_app`).
     """
-    return SERVE_TARGETS["all"].build(settings, database=database)
+    return SERVERS["all"].build(settings, database)
 
 
 @pytest.fixture
@@ -191,7 +190,7 @@ async def regional_app(
     settings: Settings, regional_db: Database, app: FastAPI
 ) -> AsyncIterator[FastAPI]:
     """Region "eu"'s API, in process; the central app calls it through a signed client."""
-    regional = SERVE_TARGETS["regional-api"].build(settings, database=regional_db, region="eu")
+    regional = SERVERS["regional-api"].build(settings, regional_db, "eu")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=regional)) as http:
         app.state.regional_client = RegionalClient(http, signing_key(settings))
         yield regional

@@ -13,18 +13,23 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.admin import repository as admin_repository
-from event_review.central.admin import service as admin
-from event_review.central.auth import repository as auth_repository
-from event_review.central.auth.passwords import hash_password
-from event_review.central.auth.tokens import issue_token
 from event_review.central.db.models import Role
+from event_review.central.identity.actor import Actor
+from event_review.central.identity.tokens import issue_token
+from event_review.central.regions import service as regions_service
+from event_review.central.sessions import repository as sessions
+from event_review.central.teams import repository as teams_repository
+from event_review.central.teams import service as teams
+from event_review.central.users import repository as users_repository
+from event_review.central.users.passwords import hash_password
 from event_review.regional.simulator.payloads import make_event
 from event_review.regional.simulator.service import insert_events
 from event_review.runtime.database import Database
 from event_review.settings import Settings
 
 PASSWORD = "correct-horse-battery"
+# Who the audit trail names for what tests set up.
+TEST = Actor.operator("test")
 _counter = itertools.count(1)
 
 
@@ -78,8 +83,8 @@ class Factory:
 
     async def region(self, code: str) -> RegionHandle:
         if code not in self.regions:
-            created = await admin.add_region(
-                self.session, code, f"http://{code}.region.test", actor="test"
+            created = await regions_service.add_region(
+                self.session, code, f"http://{code}.region.test", actor=TEST
             )
             await self.session.commit()
             self.regions[code] = RegionHandle(code, created.ingest_key)
@@ -88,7 +93,7 @@ class Factory:
     async def team(self, name: str, regions: list[str]) -> str:
         for code in regions:
             await self.region(code)
-        await admin.add_team(self.session, name, regions, actor="test")
+        await teams.add_team(self.session, name, regions, actor=TEST)
         await self.session.commit()
         return name
 
@@ -103,17 +108,17 @@ class Factory:
         username = f"user{next(_counter)}"
         team_id = None
         if team is not None:
-            found = await admin_repository.get_team(self.session, team)
+            found = await teams_repository.get_team(self.session, team)
             assert found is not None
             team_id = found.team_id
-        user = await admin_repository.add_user(
-            self.session, username, _password_hash(), role, team_id
+        user = await users_repository.add_user(
+            self.session, username, _password_hash(), role.value, team_id
         )
         handle = UserHandle(username, user.user_id)
         if login:
             now = datetime.now(UTC)
             expires_at = now + self.settings.access_token_lifetime
-            row = await auth_repository.create_session(self.session, user.user_id, expires_at)
+            row = await sessions.create_session(self.session, user.user_id, expires_at)
             handle.token = issue_token(
                 self.settings.effective_jwt_secret,
                 user_id=user.user_id,

@@ -10,17 +10,15 @@ import pytest
 
 from event_review.runtime.database import Database
 from event_review.settings import Settings
-from event_review.targets.registry import SERVE_TARGETS
+from event_review.targets.registry import SERVERS
 
-KNOWN_RULES = re.compile(
-    r"^(public|user|role:[a-z,]+|service-token|region-ingest-key|central-signature)$"
-)
+KNOWN_RULES = re.compile(r"^(public|user|role:[a-z,]+|region-ingest-key|central-signature)$")
 
 
 def operations(
     settings: Settings, database: Database, target: str
 ) -> list[tuple[str, str, list[str]]]:
-    app = SERVE_TARGETS[target].build(settings, database=database, region="eu")
+    app = SERVERS[target].build(settings, database, "eu")
     spec = app.openapi()
     return [
         (method.upper(), path, operation.get("x-access", []))
@@ -29,7 +27,7 @@ def operations(
     ]
 
 
-@pytest.mark.parametrize("target", sorted(SERVE_TARGETS))
+@pytest.mark.parametrize("target", sorted(SERVERS))
 def test_every_operation_declares_an_access_rule(
     settings: Settings, database: Database, target: str
 ) -> None:
@@ -44,11 +42,11 @@ def test_every_operation_declares_an_access_rule(
     assert mixed == []
 
 
-@pytest.mark.parametrize("target", sorted(SERVE_TARGETS))
+@pytest.mark.parametrize("target", sorted(SERVERS))
 async def test_every_guarded_operation_refuses_an_anonymous_caller(
     settings: Settings, database: Database, target: str
 ) -> None:
-    app = SERVE_TARGETS[target].build(settings, database=database, region="eu")
+    app = SERVERS[target].build(settings, database, "eu")
     guarded = [
         (method, path)
         for method, path, rules in operations(settings, database, target)

@@ -357,9 +357,9 @@ async def test_set_retention_and_purge_delete_only_what_the_policy_says(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--policy", "purge_after_days"), "--days N goes with purge_after_days"),
-        (("--policy", "keep", "--days", "3"), "--days N goes with purge_after_days"),
-        (("--policy", "purge_after_days", "--days", "-1"), "--days must be 0 or more"),
+        (("--policy", "purge_after_days"), "retention days go with the policy purge_after_days"),
+        (("--policy", "keep", "--days", "3"), "retention days go with the policy purge_after_days"),
+        (("--policy", "purge_after_days", "--days", "-1"), "retention days must be 0 or more"),
     ],
 )
 async def test_set_retention_refuses_days_that_do_not_fit_the_policy(

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from event_review.runtime.postgres import ServerLocation
-from event_review.settings import DEV_SERVICE_TOKEN
 from tests.cli_helpers import empty_database, free_port, run_cli, run_ok, serving
 from tests.factories import event_body
 
@@ -90,34 +89,25 @@ def test_all_target_serves_the_review_flow(fresh_db: ServerLocation, tmp_path: P
             assert after.status_code == 401
             assert after.json()["error"]["code"] == "session_revoked"
 
-            # The two events still held lost their holder's only session.
-            requeue = http.post(
-                "/api/v1/internal/trigger-requeue", headers=bearer(DEV_SERVICE_TOKEN)
-            )
-            assert requeue.status_code == 200, requeue.text
-            assert requeue.json() == {"requeued": 2}
+        # The two events still held lost their holder's only session: the
+        # CronJob's command gives them back.
+        requeue = run_ok(fresh_db, "requeue", "--json")
+        assert requeue.json() == {"requeued": 2}
 
 
-def test_all_target_serves_docs_and_the_requeue_trigger(
+def test_all_target_serves_docs_and_no_requeue_route(
     fresh_db: ServerLocation, tmp_path: Path
 ) -> None:
+    """The re-queue runs as the `requeue` command (the CronJob), never over HTTP."""
     with serving(fresh_db, "all", tmp_path) as server:
         server.wait_ready()
         with server.client() as http:
-            requeue = http.post(
-                "/api/v1/internal/trigger-requeue", headers=bearer(DEV_SERVICE_TOKEN)
-            )
-            refused = http.post(
-                "/api/v1/internal/trigger-requeue", headers=bearer("not-the-service-token")
-            )
+            trigger = http.post("/api/v1/internal/trigger-requeue")
             docs = http.get("/docs")
             openapi = http.get("/openapi.json")
             health = http.get("/healthz")
 
-    assert requeue.status_code == 200, requeue.text
-    assert requeue.json() == {"requeued": 0}
-    assert refused.status_code == 401
-    assert refused.json()["error"]["code"] == "invalid_service_token"
+    assert trigger.status_code == 404, trigger.text
     assert docs.status_code == 200
     assert "swagger-ui" in docs.text
     assert openapi.status_code == 200

@@ -11,22 +11,19 @@ from pydantic import ValidationError
 from event_review.contracts.signing import generate_private_key_pem
 from event_review.settings import (
     DEV_JWT_SECRET,
-    DEV_SERVICE_TOKEN,
-    FORWARDER_SECRETS,
     MIN_SECRET_LENGTH,
-    REGIONAL_API_SECRETS,
-    WRITEBACK_SECRETS,
     Environment,
     InsecureSettingsError,
+    Secret,
     Settings,
 )
+from event_review.targets.registry import BY_NAME, LOOPS, SERVERS
 from tests.cli_helpers import free_port, run_cli
 
 JWT = "EVENT_REVIEW_JWT_SECRET"
-SERVICE = "EVENT_REVIEW_SERVICE_TOKEN"
 SIGNING_KEY = "EVENT_REVIEW_REGIONAL_SIGNING_KEY"
 STRONG_JWT = "j" * MIN_SECRET_LENGTH
-STRONG_SERVICE = "s" * MIN_SECRET_LENGTH
+REVIEW = SERVERS["review"].secrets  # the central server's, the longest list
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +34,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-def refusal(settings: Settings) -> str:
+def refusal(settings: Settings, names: tuple[Secret, ...] = REVIEW) -> str:
     with pytest.raises(InsecureSettingsError) as raised:
-        settings.require_production_secrets()
+        settings.require_secrets(names)
     return str(raised.value)
 
 
@@ -50,100 +47,97 @@ def test_production_is_the_default_and_refuses_missing_secrets() -> None:
 
     assert settings.environment is Environment.PRODUCTION
     assert f"{JWT} is not set" in message
-    assert f"{SERVICE} is not set" in message
     assert f"{SIGNING_KEY} is not set" in message
     assert "EVENT_REVIEW_ENVIRONMENT=development" in message
 
 
 def test_production_refuses_the_development_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(JWT, DEV_JWT_SECRET)
-    monkeypatch.setenv(SERVICE, DEV_SERVICE_TOKEN)
 
-    message = refusal(Settings())
-
-    assert f"{JWT} is the development default" in message
-    assert f"{SERVICE} is the development default" in message
+    assert f"{JWT} is the development default" in refusal(Settings())
 
 
 def test_production_refuses_a_secret_one_character_too_short(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(JWT, "j" * (MIN_SECRET_LENGTH - 1))
-    monkeypatch.setenv(SERVICE, STRONG_SERVICE)
     monkeypatch.setenv(SIGNING_KEY, generate_private_key_pem())
 
     message = refusal(Settings())
 
     assert f"{JWT} is shorter than {MIN_SECRET_LENGTH} characters" in message
-    assert SERVICE not in message
     assert SIGNING_KEY not in message
 
 
 def test_production_refuses_an_empty_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(JWT, STRONG_JWT)
-    monkeypatch.setenv(SERVICE, "")
+    monkeypatch.setenv(JWT, "")
     monkeypatch.setenv(SIGNING_KEY, generate_private_key_pem())
 
     message = refusal(Settings())
 
-    assert f"{SERVICE} is not set" in message
-    assert JWT not in message
+    assert f"{JWT} is not set" in message
+    assert SIGNING_KEY not in message
 
 
 def test_production_accepts_strong_secrets_and_uses_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(JWT, STRONG_JWT)
-    monkeypatch.setenv(SERVICE, STRONG_SERVICE)
     monkeypatch.setenv(SIGNING_KEY, generate_private_key_pem())
     settings = Settings()
 
-    settings.require_production_secrets()
+    settings.require_secrets(REVIEW)
 
-    assert settings.insecure_secrets() == []
+    assert settings.insecure_secrets(REVIEW) == []
     assert settings.effective_jwt_secret == STRONG_JWT
-    assert settings.effective_service_token == STRONG_SERVICE
     assert STRONG_JWT not in repr(settings)
-    assert STRONG_SERVICE not in repr(settings)
 
 
 @pytest.mark.parametrize(
-    ("names", "expected"),
+    ("process", "expected"),
     [
-        (WRITEBACK_SECRETS, ["EVENT_REVIEW_REGIONAL_SIGNING_KEY is not set"]),
-        (REGIONAL_API_SECRETS, ["EVENT_REVIEW_CENTRAL_PUBLIC_KEYS is not set"]),
-        (FORWARDER_SECRETS, ["EVENT_REVIEW_INGEST_KEY is not set"]),
-        ((), []),
+        ("writeback", ["EVENT_REVIEW_REGIONAL_SIGNING_KEY is not set"]),
+        ("regional-api", ["EVENT_REVIEW_CENTRAL_PUBLIC_KEYS is not set"]),
+        ("forwarder", ["EVENT_REVIEW_INGEST_KEY is not set"]),
+        ("ingestor", []),
+        ("requeue", []),
     ],
 )
-def test_each_process_checks_only_the_secrets_it_needs(
-    monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...], expected: list[str]
+def test_each_process_checks_only_the_secrets_the_registry_names(
+    monkeypatch: pytest.MonkeyPatch, process: str, expected: list[str]
 ) -> None:
     monkeypatch.setenv(JWT, DEV_JWT_SECRET)  # insecure, but none of these processes use it
 
-    assert Settings().insecure_secrets(names) == expected
+    assert Settings().insecure_secrets(BY_NAME[process].secrets) == expected
 
 
 def test_development_accepts_missing_secrets_and_falls_back_to_the_dev_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("EVENT_REVIEW_ENVIRONMENT", "development")
-    monkeypatch.setenv(SERVICE, "")
     settings = Settings()
 
-    settings.require_production_secrets()
+    settings.require_secrets(REVIEW)
 
     assert settings.is_development
     assert settings.effective_jwt_secret == DEV_JWT_SECRET
-    assert settings.effective_service_token == DEV_SERVICE_TOKEN
+
+
+def test_development_still_needs_what_nothing_can_stand_in_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A forwarder's ingest key: only the centre can issue one."""
+    monkeypatch.setenv("EVENT_REVIEW_ENVIRONMENT", "development")
+
+    message = refusal(Settings(), LOOPS["forwarder"].secrets)
+
+    assert "EVENT_REVIEW_INGEST_KEY is not set" in message
+    assert "event-review regions add" in message
 
 
 def test_development_uses_secrets_that_are_given(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVENT_REVIEW_ENVIRONMENT", "development")
     monkeypatch.setenv(JWT, "short-but-fine-in-development")
 
-    settings = Settings()
-
-    assert settings.effective_jwt_secret == "short-but-fine-in-development"
-    assert settings.effective_service_token == DEV_SERVICE_TOKEN
+    assert Settings().effective_jwt_secret == "short-but-fine-in-development"
 
 
 def test_an_unknown_environment_is_invalid(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -189,7 +183,6 @@ def test_serve_in_production_without_secrets_exits_before_starting() -> None:
     assert result.returncode == 1, str(result)
     assert result.stderr.startswith("error: refusing to start:"), result.stderr
     assert f"{JWT} is not set" in result.stderr
-    assert f"{SERVICE} is not set" in result.stderr
     assert f"{SIGNING_KEY} is not set" in result.stderr
     assert "Uvicorn running" not in result.stderr
     assert result.stdout == ""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bench.env import Env, User
 from bench.http import Connection
@@ -22,8 +23,22 @@ LEASE = timedelta(minutes=15)
 RAW_CLAIM = asyncpg_sql(CLAIM_SQL, ["regions", "size", "user_id", "lease", "actor"])
 # What POST /events/{id}/review runs: the review, its write-back and audit row in one statement.
 RAW_REVIEW = asyncpg_sql(
-    REVIEW_SQL, ["event_id", "user_id", "reviewer", "decision", "rating", "comment"]
+    REVIEW_SQL,
+    ["event_id", "user_id", "reviewer", "reviewed_at", "decision", "rating", "comment", "outcome"],
 )
+
+
+def raw_outcome(reviewer: str, reviewed_at: datetime) -> str:
+    """The outbox row the platform writes from its contract model, as plain JSON."""
+    return json.dumps(
+        {
+            "decision": "approve",
+            "rating": 4,
+            "comment": None,
+            "reviewer": reviewer,
+            "reviewed_at": reviewed_at.isoformat(),
+        }
+    )
 
 
 @dataclass
@@ -125,9 +140,11 @@ async def _raw(env: Env, seconds: float, *, review: bool) -> Tally:
                         continue
                     for event_id in ids:
                         # asyncpg prepares and caches the statement per connection.
+                        now = datetime.now(UTC)
                         reviewed = await conn.fetchrow(
-                            RAW_REVIEW, event_id, user.user_id, user.username, "approve", 4, None
-                        )
+                            RAW_REVIEW, event_id, user.user_id, user.username, now,
+                            "approve", 4, None, raw_outcome(user.username, now),
+                        )  # fmt: skip
                         if reviewed is None:
                             raise RuntimeError(f"raw review of {event_id} changed nothing")
                         tally.events += 1

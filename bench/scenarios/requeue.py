@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import time
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.env import Env
 from bench.report import Figure, at_most
 from bench.sql import load_generated
+from event_review.central.identity.actor import Actor
 from event_review.central.requeue import repository as requeue_repository
-from event_review.central.requeue import service as requeue_service
 from event_review.runtime.database import Database
-from event_review.settings import DEV_SERVICE_TOKEN
+from event_review.settings import Settings
+from event_review.targets.registry import JOBS
 
 PLAIN_UPDATE = (
     "UPDATE events SET status = 'pending', assigned_user_id = NULL, assigned_at = NULL, "
@@ -29,17 +29,8 @@ STATEMENT_STATS = """
 """
 
 
-async def _through_http(env: Env) -> tuple[int, float, list[float]]:
-    """POST /internal/trigger-requeue; chunk statement times from pg_stat_statements."""
-    await env.execute(env.central, "SELECT pg_stat_statements_reset()")
-    async with httpx.AsyncClient(base_url=env.centre_url, timeout=None, trust_env=False) as http:
-        started = time.perf_counter()
-        response = await http.post(
-            "/api/v1/internal/trigger-requeue",
-            headers={"Authorization": f"Bearer {DEV_SERVICE_TOKEN}"},
-        )
-        seconds = time.perf_counter() - started
-    response.raise_for_status()
+async def _statement_times(env: Env) -> tuple[int, list[float]]:
+    """(calls, approximate per-chunk seconds) of the re-queue statement, from pg_stat_statements."""
     conn = await env.connect(env.central)
     try:
         row = await conn.fetchrow(STATEMENT_STATS)
@@ -50,32 +41,41 @@ async def _through_http(env: Env) -> tuple[int, float, list[float]]:
     # Only the aggregate is known: the longest, and the mean for the others.
     calls, longest = int(row["calls"]), row["max_exec_time"] / 1000.0
     mean_others = (row["total_exec_time"] / 1000.0 - longest) / max(calls - 1, 1)
-    chunks = [mean_others] * (calls - 1) + [longest]
-    return int(response.json()["requeued"]), seconds, chunks
+    return calls, [mean_others] * (calls - 1) + [longest]
 
 
-async def _in_process(env: Env) -> tuple[int, float, list[float]]:
-    """The service's own loop, each chunk's statement timed by a wrapper (no pg_stat_statements)."""
+async def _the_job(env: Env) -> tuple[int, float, list[float]]:
+    """The registry's `requeue` job (what the CronJob runs), on its own database connection.
+
+    Chunk statements are timed by pg_stat_statements when the server has it,
+    else by a wrapper around the repository's chunk statement.
+    """
+    job = JOBS["requeue"].work
+    assert job is not None
     original = requeue_repository.requeue_chunk
     chunks: list[float] = []
 
-    async def timed(session: AsyncSession, chunk: int, actor: str) -> int:
+    async def timed(session: AsyncSession, chunk: int, actor: Actor) -> int:
         started = time.perf_counter()
         count = await original(session, chunk, actor)
         chunks.append(time.perf_counter() - started)
         return count
 
-    database = Database.connect(env.central, application_name="bench-requeue", pool_size=1)
-    requeue_repository.requeue_chunk = timed
+    settings = Settings(requeue_chunk_size=CHUNK)
+    database = Database.connect(env.central, application_name="bench-requeue", pool_size=2)
+    if env.pg.pg_stat_statements:
+        await env.execute(env.central, "SELECT pg_stat_statements_reset()")
+    else:
+        requeue_repository.requeue_chunk = timed
     try:
         started = time.perf_counter()
-        count = await requeue_service.requeue_stale(
-            database.sessionmaker, chunk=CHUNK, actor="bench"
-        )
+        count = int(await job(settings, database))
         seconds = time.perf_counter() - started
     finally:
         requeue_repository.requeue_chunk = original
         await database.dispose()
+    if env.pg.pg_stat_statements:
+        _, chunks = await _statement_times(env)
     return count, seconds, chunks
 
 
@@ -96,14 +96,13 @@ async def run(env: Env) -> list[Figure]:
         extra_args=(holder,),
     )
     await env.pg.checkpoint()
-    if env.pg.pg_stat_statements:
-        say("re-queue: POST /api/v1/internal/trigger-requeue (platform)")
-        count, seconds, chunks = await _through_http(env)
-        how = "through the HTTP trigger; statement times from pg_stat_statements"
-    else:
-        say("re-queue: requeue_stale in-process, chunks timed (no pg_stat_statements)")
-        count, seconds, chunks = await _in_process(env)
-        how = "in-process requeue_stale; chunk statements timed by a wrapper"
+    say("re-queue: the `requeue` job (platform)")
+    count, seconds, chunks = await _the_job(env)
+    how = (
+        "the registry's requeue job; statement times from pg_stat_statements"
+        if env.pg.pg_stat_statements
+        else "the registry's requeue job; chunk statements timed by a wrapper"
+    )
     if count != scale.requeue_leases:
         raise RuntimeError(f"requeue: {count} re-queued, expected {scale.requeue_leases}")
 

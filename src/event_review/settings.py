@@ -18,28 +18,30 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Well-known values a development install falls back to. A production process
 # refuses to start with any of them (see ``Settings.insecure_secrets``).
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
-DEV_SERVICE_TOKEN = "dev-only-service-token-change-me"
 
 MIN_SECRET_LENGTH = 32
 
 
-# Which secrets each kind of process needs: (field, development default).
-# Keys have no development default string: development generates a key pair.
-_SECRETS: dict[str, tuple[str, str | None]] = {
-    "EVENT_REVIEW_JWT_SECRET": ("jwt_secret", DEV_JWT_SECRET),
-    "EVENT_REVIEW_SERVICE_TOKEN": ("service_token", DEV_SERVICE_TOKEN),
-    "EVENT_REVIEW_REGIONAL_SIGNING_KEY": ("regional_signing_key", None),
-    "EVENT_REVIEW_CENTRAL_PUBLIC_KEYS": ("central_public_keys", None),
-    "EVENT_REVIEW_INGEST_KEY": ("ingest_key", None),
+class Secret(StrEnum):
+    """Every secret a process may need; which process needs which says the registry
+    of processes (targets/registry.py)."""
+
+    JWT_SECRET = "EVENT_REVIEW_JWT_SECRET"
+    REGIONAL_SIGNING_KEY = "EVENT_REVIEW_REGIONAL_SIGNING_KEY"
+    CENTRAL_PUBLIC_KEYS = "EVENT_REVIEW_CENTRAL_PUBLIC_KEYS"
+    INGEST_KEY = "EVENT_REVIEW_INGEST_KEY"
+
+
+# The settings field holding each secret, and its development default. Keys
+# have no development default string: development generates a key pair.
+_SECRETS: dict[Secret, tuple[str, str | None]] = {
+    Secret.JWT_SECRET: ("jwt_secret", DEV_JWT_SECRET),
+    Secret.REGIONAL_SIGNING_KEY: ("regional_signing_key", None),
+    Secret.CENTRAL_PUBLIC_KEYS: ("central_public_keys", None),
+    Secret.INGEST_KEY: ("ingest_key", None),
 }
-CENTRAL_SECRETS = (
-    "EVENT_REVIEW_JWT_SECRET",
-    "EVENT_REVIEW_SERVICE_TOKEN",
-    "EVENT_REVIEW_REGIONAL_SIGNING_KEY",
-)
-WRITEBACK_SECRETS = ("EVENT_REVIEW_REGIONAL_SIGNING_KEY",)
-REGIONAL_API_SECRETS = ("EVENT_REVIEW_CENTRAL_PUBLIC_KEYS",)
-FORWARDER_SECRETS = ("EVENT_REVIEW_INGEST_KEY",)
+# What a development machine can stand in for; any other secret is needed even there.
+_DEVELOPMENT_FALLBACK = {Secret.JWT_SECRET, Secret.REGIONAL_SIGNING_KEY, Secret.CENTRAL_PUBLIC_KEYS}
 
 
 class Environment(StrEnum):
@@ -75,9 +77,6 @@ class Settings(BaseSettings):
     )
     jwt_secret: SecretStr | None = Field(
         default=None, description="HMAC key signing user access tokens."
-    )
-    service_token: SecretStr | None = Field(
-        default=None, description="Bearer token of internal callers (the re-queue CronJob)."
     )
     regional_signing_key: SecretStr | None = Field(
         default=None,
@@ -189,16 +188,12 @@ class Settings(BaseSettings):
     def effective_jwt_secret(self) -> str:
         return self._secret(self.jwt_secret, DEV_JWT_SECRET)
 
-    @property
-    def effective_service_token(self) -> str:
-        return self._secret(self.service_token, DEV_SERVICE_TOKEN)
-
     def _secret(self, value: SecretStr | None, dev_default: str) -> str:
         if value is not None and value.get_secret_value():
             return value.get_secret_value()
         return dev_default
 
-    def insecure_secrets(self, names: Iterable[str] = CENTRAL_SECRETS) -> list[str]:
+    def insecure_secrets(self, names: Iterable[Secret]) -> list[str]:
         """Which of the named secrets are missing, too short or development values."""
         problems = []
         for name in names:
@@ -206,23 +201,30 @@ class Settings(BaseSettings):
             value = getattr(self, field)
             raw = value.get_secret_value() if isinstance(value, SecretStr) else (value or "")
             if not raw:
-                problems.append(f"{name} is not set")
+                problems.append(f"{name.value} is not set")
             elif raw == dev_default:
-                problems.append(f"{name} is the development default")
+                problems.append(f"{name.value} is the development default")
             elif dev_default is not None and len(raw) < MIN_SECRET_LENGTH:
-                problems.append(f"{name} is shorter than {MIN_SECRET_LENGTH} characters")
+                problems.append(f"{name.value} is shorter than {MIN_SECRET_LENGTH} characters")
         return problems
 
-    def require_production_secrets(self, names: Iterable[str] = CENTRAL_SECRETS) -> None:
-        """Stop a server process that would run with guessable or missing secrets."""
+    def require_secrets(self, names: Iterable[Secret]) -> None:
+        """Stop a process that would run with guessable or missing secrets.
+
+        In development only the secrets nothing can stand in for (a forwarder's
+        ingest key) must be given.
+        """
         if self.is_development:
-            return
+            names = [n for n in names if n not in _DEVELOPMENT_FALLBACK]
         problems = self.insecure_secrets(names)
-        if problems:
-            raise InsecureSettingsError(
-                "refusing to start: "
-                + "; ".join(problems)
-                + ". Set them (e.g. `openssl rand -hex 32`), or set "
+        if not problems:
+            return
+        if self.is_development:
+            hint = " (an ingest key is printed once by `event-review regions add`)."
+        else:
+            hint = (
+                ". Set them (e.g. `openssl rand -hex 32`), or set "
                 "EVENT_REVIEW_ENVIRONMENT=development on a development machine "
                 "(`event-review keys generate` makes a signing key pair)."
             )
+        raise InsecureSettingsError("refusing to start: " + "; ".join(problems) + hint)

@@ -174,7 +174,7 @@ def test_build_context_holds_only_what_the_build_copies() -> None:
     sent = context_files()
     assert "pyproject.toml" in sent
     assert "README.md" in sent
-    assert "src/event_review/cli.py" in sent
+    assert "src/event_review/cli/__init__.py" in sent
     for path in sent:
         assert path in ("pyproject.toml", "README.md") or path.startswith("src/"), path
         assert "__pycache__" not in path

@@ -19,13 +19,9 @@ from fastapi import FastAPI
 from starlette.routing import Match
 
 from event_review.runtime.database import Database
-from event_review.settings import (
-    FORWARDER_SECRETS,
-    WRITEBACK_SECRETS,
-    Environment,
-    Settings,
-)
-from event_review.targets.registry import SERVE_TARGETS
+from event_review.settings import Environment, Settings
+from event_review.targets.lifecycle import Side
+from event_review.targets.registry import BY_NAME, SERVERS
 from tests.deploy.conftest import Rendered
 from tests.deploy.helpers import (
     K8S,
@@ -173,18 +169,10 @@ def test_one_image_pinned_by_tag_for_every_target(variant: Rendered) -> None:
 
 def expected_secrets(side: str, args: list[str]) -> set[str]:
     """The Secret keys a container running `event-review ARGS` needs: exactly these."""
-    command = args[0]
-    db = {DB_URL[side]}
-    if command == "serve":
-        target = SERVE_TARGETS[args[1]]
-        # A server with a database checks its schema at start: the URL, then its secrets.
-        return (set() if target.side == "static" else db) | set(target.secrets)
-    if command == "writeback":
-        return db | set(WRITEBACK_SECRETS)
-    if command == "forwarder":
-        return db | set(FORWARDER_SECRETS)
-    assert command in ("migrate", "requeue", "purge"), args
-    return db
+    process = SERVERS[args[1]] if args[0] == "serve" else BY_NAME[args[0]]
+    # Every process with a database checks its schema at start: the URL, then its secrets.
+    db = set() if process.side is Side.NONE else {DB_URL[side]}
+    return db | {secret.value for secret in process.secrets}
 
 
 def secret_refs(doc: Doc) -> dict[str, str]:
@@ -352,7 +340,7 @@ def test_network_policies(variant: Rendered) -> None:
         uses_db = DB_URL[side] in secret_refs(doc)
         assert (labels.get("event-review.io/database-client") == "true") == uses_db, name
         assert (labels.get("event-review.io/http") == "true") == (name in served), name
-        target = SERVE_TARGETS.get(args[1]) if args[0] == "serve" else None
+        target = SERVERS.get(args[1]) if args[0] == "serve" else None
         calls_out = args[0] in ("writeback", "forwarder") or bool(target and target.calls_regions)
         assert (labels.get("event-review.io/https-egress") == "true") == calls_out, name
 
@@ -423,10 +411,10 @@ def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str | None
     class Apps(dict[tuple[str, str | None], FastAPI]):
         def __missing__(self, key: tuple[str, str | None]) -> FastAPI:
             target, region = key
-            assert target in SERVE_TARGETS, (
+            assert target in SERVERS, (
                 f"a manifest runs `serve {target}`, which is no target of the command"
             )
-            app = SERVE_TARGETS[target].build(settings, database=not_started, region=region)
+            app = SERVERS[target].build(settings, not_started, region)
             self[key] = app
             return app
 

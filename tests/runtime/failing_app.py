@@ -18,7 +18,7 @@ import httpx
 from fastapi import APIRouter, Depends
 
 from event_review.runtime.access import public
-from event_review.runtime.app import create_static_app
+from event_review.runtime.app import build_app
 from event_review.runtime.logging import configure_logging
 from event_review.settings import Environment, Settings
 
@@ -36,7 +36,7 @@ async def main(fmt: str) -> None:
     configure_logging("info", fmt)
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(environment=Environment.DEVELOPMENT, data_dir=Path(data_dir))
-        app = create_static_app(settings, name="failing", title="failing", routers=[router])
+        app = build_app(settings, name="failing", routers=[router], schema=None)
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             response = await client.post(

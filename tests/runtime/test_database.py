@@ -8,7 +8,7 @@ import httpx
 from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
 from event_review.settings import Settings
-from event_review.targets.registry import SERVE_TARGETS
+from event_review.targets.registry import SERVERS
 
 APPLICATION = "test-dropped-connections"
 LOGIN = {"username": "nobody", "password": "not-a-password"}
@@ -31,7 +31,7 @@ async def test_a_dropped_connection_costs_one_503_and_the_next_request_recovers(
     fresh_db: ServerLocation, settings: Settings
 ) -> None:
     database = Database.connect(fresh_db, application_name=APPLICATION, pool_size=2, pre_ping=False)
-    app = SERVE_TARGETS["all"].build(settings, database=database)
+    app = SERVERS["all"].build(settings, database)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

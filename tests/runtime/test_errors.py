@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from event_review.central.db.migrate import CENTRAL_SCHEMA
 from event_review.runtime.access import public
-from event_review.runtime.app import create_service_app
+from event_review.runtime.app import build_app
 from event_review.runtime.database import Database, DbSession
 from event_review.settings import Settings
 from tests.runtime.failing_app import CANARY
@@ -103,10 +103,8 @@ async def run_statement(name: str, session: DbSession) -> dict[str, str]:
 
 @pytest.fixture
 async def sql_client(settings: Settings, database: Database) -> Any:
-    app = create_service_app(
-        settings, name="sql", title="sql", routers=[router], schema=CENTRAL_SCHEMA,
-        database=database,
-    )  # fmt: skip
+    app = build_app(settings, name="sql", routers=[router], schema=CENTRAL_SCHEMA)
+    app.state.database = database
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

@@ -96,7 +96,6 @@ def test_serve_with_a_malformed_signing_key_exits_with_the_reason(tmp_path: Path
         env={
             "EVENT_REVIEW_ENVIRONMENT": "production",
             "EVENT_REVIEW_JWT_SECRET": "j" * 40,
-            "EVENT_REVIEW_SERVICE_TOKEN": "s" * 40,
             "EVENT_REVIEW_REGIONAL_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----\nnope\n",
             "EVENT_REVIEW_DATA_DIR": str(tmp_path),
         },

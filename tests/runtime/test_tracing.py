@@ -19,7 +19,7 @@ SCRIPT = textwrap.dedent(
     from event_review.runtime.postgres import parse_database_url
     from event_review.runtime.tracing import configure_tracing
     from event_review.settings import Settings
-    from event_review.targets.registry import SERVE_TARGETS
+    from event_review.targets.registry import SERVERS
 
     exporter = InMemorySpanExporter()
     settings = Settings(environment="development", data_dir=sys.argv[2])
@@ -27,7 +27,7 @@ SCRIPT = textwrap.dedent(
 
     async def main():
         database = Database.connect(parse_database_url(sys.argv[1]), application_name="t")
-        app = SERVE_TARGETS["all"].build(settings, database=database)
+        app = SERVERS["all"].build(settings, database)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             await client.get("/healthz")

@@ -11,7 +11,7 @@ import pytest
 from event_review.central.db.models import Role
 from event_review.runtime.database import Database
 from event_review.settings import Settings
-from event_review.targets.registry import SERVE_TARGETS
+from event_review.targets.registry import SERVERS
 from tests.factories import Factory, UserHandle
 
 NEXT = "/api/v1/assignments/next-batch"
@@ -26,8 +26,7 @@ EVENT_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
 
 def specs(settings: Settings, database: Database) -> dict[str, dict[str, Any]]:
     return {
-        name: target.build(settings, database=database, region="eu").openapi()
-        for name, target in SERVE_TARGETS.items()
+        name: target.build(settings, database, "eu").openapi() for name, target in SERVERS.items()
     }
 
 

@@ -28,7 +28,7 @@ from event_review.contracts import signing
 from event_review.runtime.database import Database
 from event_review.runtime.keys import signing_key
 from event_review.settings import Environment, Settings
-from event_review.targets.registry import SERVE_TARGETS
+from event_review.targets.registry import SERVERS
 from tests.factories import Factory
 from tests.security.openapi_requests import Operation, Request, Slot, operations, slots
 
@@ -68,9 +68,7 @@ def _operations() -> list[Operation]:
             for target in TARGETS
             for op in operations(
                 target,
-                SERVE_TARGETS[target]
-                .build(settings, database=never_started, region=REGION)
-                .openapi(),
+                SERVERS[target].build(settings, never_started, REGION).openapi(),
             )
         ]
 
@@ -114,7 +112,7 @@ class Caller:
         if "central-signature" in rules:
             credential = self.by_rule["central-signature"](op.method, request)
         else:
-            for rule in ("region-ingest-key", "service-token", "user"):
+            for rule in ("region-ingest-key", "user"):
                 if rule in rules:
                     credential = self.by_rule[rule]
                     break
@@ -132,10 +130,8 @@ def oidc_settings(settings: Settings) -> Settings:
 async def caller(
     oidc_settings: Settings, database: Database, regional_db: Database, factory: Factory
 ) -> AsyncIterator[Caller]:
-    central_app: FastAPI = SERVE_TARGETS["all"].build(oidc_settings, database=database)
-    regional_app: FastAPI = SERVE_TARGETS["regional-api"].build(
-        oidc_settings, database=regional_db, region=REGION
-    )
+    central_app: FastAPI = SERVERS["all"].build(oidc_settings, database)
+    regional_app: FastAPI = SERVERS["regional-api"].build(oidc_settings, regional_db, REGION)
     key = signing_key(oidc_settings)
     admin = await factory.reviewer([REGION], Role.ADMIN)
     region = await factory.region(REGION)
@@ -167,9 +163,6 @@ async def caller(
             {
                 "user": admin.headers,
                 "region-ingest-key": region.headers,
-                "service-token": {
-                    "Authorization": f"Bearer {oidc_settings.effective_service_token}"
-                },
                 "central-signature": signed,
             },
         )

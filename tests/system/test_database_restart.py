@@ -20,13 +20,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from event_review.central.admin import service as admin
 from event_review.central.db import migrate
 from event_review.central.db.models import Role
+from event_review.central.regions import service as regions
+from event_review.central.teams import service as teams
+from event_review.central.users import service as users
 from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation, ensure_database
 from tests.cli_helpers import ServerProcess, fetch, serving
-from tests.factories import event_body
+from tests.factories import TEST, event_body
 from tests.fixtures.restartable_postgres import RestartablePostgres, restartable_postgres
 
 REVIEWERS = 8
@@ -78,11 +80,11 @@ async def central(postgres: RestartablePostgres) -> Central:
     await asyncio.to_thread(migrate.upgrade, location)
     database = Database.connect(location, application_name="test-seed", pool_size=1)
     async with database.sessionmaker() as session:
-        key = (await admin.add_region(session, "eu", "http://127.0.0.1:9", actor="test")).ingest_key
-        await admin.add_team(session, "reviewers", ["eu"], actor="test")
+        key = (await regions.add_region(session, "eu", "http://127.0.0.1:9", actor=TEST)).ingest_key
+        await teams.add_team(session, "reviewers", ["eu"], actor=TEST)
         for n in range(REVIEWERS):
-            await admin.add_user(
-                session, f"rev{n}", PASSWORD, Role.REVIEWER, "reviewers", actor="t"
+            await users.add_user(
+                session, f"rev{n}", PASSWORD, Role.REVIEWER, "reviewers", actor=TEST
             )
         await session.commit()
     await database.dispose()

@@ -22,15 +22,18 @@ import asyncpg
 import httpx
 import pytest
 
-from event_review.central.admin import service as admin
 from event_review.central.db import migrate
 from event_review.central.db.models import Role
+from event_review.central.regions import service as regions
+from event_review.central.teams import service as teams
+from event_review.central.users import service as users
 from event_review.regional.simulator.service import write_events
 from event_review.regional.store.migrate import REGIONAL_SCHEMA
 from event_review.runtime.database import Database
 from event_review.runtime.errors import DatabaseUnavailable
 from event_review.runtime.postgres import ServerLocation, ensure_database
 from tests.cli_helpers import cli_env, database_url, fetch, free_port
+from tests.factories import TEST
 from tests.fixtures.restartable_postgres import RestartablePostgres, restartable_postgres
 from tests.process_helpers import ManagedProcess, ProcessGroup, process_group, wait_until_async
 from tests.runtime.test_observability import sample
@@ -130,11 +133,11 @@ async def _seed(stack: Stack) -> str:
     database = Database.connect(stack.central, application_name="test-seed", pool_size=1)
     try:
         async with database.sessionmaker() as session:
-            region = await admin.add_region(
-                session, "eu", f"http://127.0.0.1:{stack.regional_port}", actor="test"
+            region = await regions.add_region(
+                session, "eu", f"http://127.0.0.1:{stack.regional_port}", actor=TEST
             )
-            await admin.add_team(session, "eu-team", ["eu"], actor="test")
-            await admin.add_user(session, "rev", PASSWORD, Role.REVIEWER, "eu-team", actor="test")
+            await teams.add_team(session, "eu-team", ["eu"], actor=TEST)
+            await users.add_user(session, "rev", PASSWORD, Role.REVIEWER, "eu-team", actor=TEST)
             await session.commit()
     finally:
         await database.dispose()

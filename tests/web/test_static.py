@@ -13,7 +13,7 @@ from event_review.central.web.routes import CONTENT_SECURITY_POLICY
 from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
 from event_review.settings import Settings
-from event_review.targets.registry import SERVE_TARGETS
+from event_review.targets.registry import SERVERS
 from tests.cli_helpers import serving
 
 STATIC = Path(str(files("event_review.central.web") / "static"))
@@ -114,7 +114,7 @@ def test_every_module_import_resolves() -> None:
 
 
 def test_the_client_calls_only_public_api_routes(settings: Settings, database: Database) -> None:
-    spec = SERVE_TARGETS["all"].build(settings, database=database).openapi()
+    spec = SERVERS["all"].build(settings, database).openapi()
     routes = [
         re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
         for path in spec["paths"]
@@ -133,8 +133,8 @@ def test_the_client_calls_only_public_api_routes(settings: Settings, database: D
 async def test_the_web_target_serves_the_client_and_no_api(
     settings: Settings, database: Database
 ) -> None:
-    web = SERVE_TARGETS["web"]
-    app = web.build(settings, database=database)
+    web = SERVERS["web"]
+    app = web.build(settings, database)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as http:

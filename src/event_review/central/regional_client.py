@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from event_review.contracts.regional import IDEMPOTENCY_HEADER, RecordedReview, ReviewOutcome
+from event_review.contracts.regional import (
+    IDEMPOTENCY_HEADER,
+    RecordedReview,
+    ReviewOutcome,
+    payload_url,
+    review_url,
+)
 from event_review.contracts.signing import sign_call
 from event_review.runtime.errors import BadGateway, GatewayTimeout
 from event_review.runtime.observability import REQUEST_ID_HEADER, current_request_id
@@ -47,11 +52,10 @@ class RegionalClient:
     def _request(
         self,
         method: str,
-        api_url: str,
+        url: str,
         region_code: str,
         external_event_id: str,
         *,
-        suffix: str = "",
         json_body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Request:
@@ -61,10 +65,9 @@ class RegionalClient:
             method=method,
             external_event_id=external_event_id,
         )
-        url = f"{api_url.rstrip('/')}/regional/v1/events/{quote(external_event_id, safe='')}"
         return self.http.build_request(
             method,
-            url + suffix,
+            url,
             json=json_body,
             headers={"Authorization": f"Bearer {token}", **_request_id(), **(headers or {})},
         )
@@ -75,11 +78,12 @@ class RegionalClient:
         """Start fetching a payload; the caller streams the body and closes the response."""
         try:
             try:
-                request = self._request("GET", api_url, region_code, external_event_id)
+                url = payload_url(api_url, external_event_id)
+                request = self._request("GET", url, region_code, external_event_id)
                 response = await self.http.send(request, stream=True)
             except _DROPPED:
                 # A signed call is usable once: the repeat carries a new signature.
-                request = self._request("GET", api_url, region_code, external_event_id)
+                request = self._request("GET", url, region_code, external_event_id)
                 response = await self.http.send(request, stream=True)
         except httpx.TimeoutException as exc:
             raise GatewayTimeout(
@@ -121,10 +125,9 @@ class RegionalClient:
         def request() -> httpx.Request:
             return self._request(
                 "POST",
-                api_url,
+                review_url(api_url, external_event_id),
                 region_code,
                 external_event_id,
-                suffix="/review",
                 json_body=outcome.model_dump(mode="json"),
                 headers={IDEMPOTENCY_HEADER: idempotency_key},
             )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 # C0 controls, DEL, C1 controls and the surrogate range. A lone surrogate can
@@ -80,3 +80,41 @@ Text = Annotated[str, TEXT]
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(check_json)]
 """A small free-form JSON object (an event summary), checked all the way down."""
+
+
+# -- the identities every side agrees on ----------------------------------------
+
+_REGION_CODE = re.compile(r"^[a-z][a-z0-9-]{1,15}$")
+REGION_CODE_RULE = "2-16 characters, a letter first, then letters, digits or '-'"
+
+
+def region_code_problem(code: str) -> str | None:
+    """Why `code` (already normalised) is no region code, or None."""
+    if _REGION_CODE.match(code):
+        return None
+    return f"region code {code!r} is not valid: {REGION_CODE_RULE}"
+
+
+def normalise_region_code(code: str) -> str:
+    """The one region-code rule: trimmed, lowercase, as the regions table's check says."""
+    return code.strip().lower()
+
+
+def _region_code(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # the str schema refuses it with its own message
+    code = normalise_region_code(value)
+    problem = region_code_problem(code)
+    if problem is not None:
+        raise PydanticCustomError("region_code", problem)
+    return code
+
+
+RegionCode = Annotated[str, BeforeValidator(_region_code)]
+"""A region's code, normalised (`EU ` -> `eu`); anything else is refused with the rule."""
+
+# Printable ASCII: a pattern that keeps out every character the text checks refuse.
+ExternalEventId = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
+]
+"""A region's own id of an event."""

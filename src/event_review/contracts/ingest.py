@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from event_review.contracts.fields import LINE, JsonObject
+from event_review.contracts.fields import LINE, ExternalEventId, JsonObject, RegionCode
 
 MAX_SUMMARY_BYTES = 4 * 1024
 MAX_BATCH_SIZE = 1_000
@@ -31,14 +31,14 @@ def summary_json(summary: dict[str, Any]) -> str:
     return _compact_json(summary)
 
 
-# Patterns of printable ASCII already keep out every character contracts.fields refuses.
-RegionCode = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9-]{1,15}$"),
-]
-ExternalEventId = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
-]
+# The paths forwarders post to: the regional side sends, the central side serves.
+INGEST_PREFIX = "/api/v1/internal-ingest"
+INGEST_EVENT_PATH = f"{INGEST_PREFIX}/event"
+INGEST_BATCH_PATH = f"{INGEST_PREFIX}/events"
+# The largest bodies those routes take: one event, and 1,000 events with
+# summaries of up to 4 KiB each plus their envelope.
+INGEST_EVENT_MAX_BODY = 16 * 1024
+INGEST_BATCH_MAX_BODY = 8 * 1024 * 1024
 
 
 class EventMetadata(BaseModel):

@@ -11,17 +11,16 @@ import json
 from collections.abc import Sequence
 
 from starlette.exceptions import HTTPException
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from event_review.runtime.asgi import HttpMiddleware, StartTracking
 
 DEFAULT_MAX_BODY = 64 * 1024
-# (path prefix, cap): the first matching prefix wins.
-ROUTE_MAX_BODY: Sequence[tuple[str, int]] = (
-    # 1,000 events with summaries of up to 4 KiB each, plus their envelope.
-    ("/api/v1/internal-ingest/events", 8 * 1024 * 1024),
-    ("/api/v1/internal-ingest/event", 16 * 1024),
-)
+
+# (path prefix, cap) pairs an app takes larger (or smaller) bodies on; the
+# longest matching prefix wins, every other path gets DEFAULT_MAX_BODY. The
+# routes' owners say which (central.ingest); this module knows no path.
+BodyLimits = Sequence[tuple[str, int]]
 
 
 class BodyTooLarge(HTTPException):
@@ -31,16 +30,18 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"the request body is larger than {limit} bytes")
 
 
-def body_limit(path: str) -> int:
-    for prefix, limit in ROUTE_MAX_BODY:
-        if path.startswith(prefix):
-            return limit
-    return DEFAULT_MAX_BODY
+def body_limit(limits: BodyLimits, path: str) -> int:
+    matching = [(len(prefix), limit) for prefix, limit in limits if path.startswith(prefix)]
+    return max(matching)[1] if matching else DEFAULT_MAX_BODY
 
 
 class BodySizeLimitMiddleware(HttpMiddleware):
+    def __init__(self, app: ASGIApp, limits: BodyLimits = ()) -> None:
+        super().__init__(app)
+        self.limits = limits
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = body_limit(scope["path"])
+        limit = body_limit(self.limits, scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit)

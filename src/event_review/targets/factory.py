@@ -1,7 +1,7 @@
-"""The app of `serve --workers N`: each worker process builds its own from the environment.
+"""The app of `serve --workers N`: each worker process builds its own.
 
 uvicorn starts worker processes by importing an app factory, so what the
-parent resolved (target, region, database location) travels in variables.
+parent resolved (server, region, database location) travels in variables.
 """
 
 from __future__ import annotations
@@ -11,22 +11,31 @@ import os
 from fastapi import FastAPI
 
 from event_review.runtime.logging import configure_logging
-from event_review.runtime.postgres import parse_database_url
+from event_review.runtime.postgres import ServerLocation, parse_database_url
 from event_review.settings import Settings
-from event_review.targets.registry import SERVE_TARGETS
+from event_review.targets.registry import SERVERS, Server
 
-TARGET_VARIABLE = "EVENT_REVIEW_WORKER_TARGET"
+APP_FACTORY = "event_review.targets.factory:worker_app"
+SERVER_VARIABLE = "EVENT_REVIEW_WORKER_TARGET"
 REGION_VARIABLE = "EVENT_REVIEW_WORKER_REGION"
 DATABASE_VARIABLE = "EVENT_REVIEW_WORKER_DATABASE"
+
+
+def handover(server: Server, region: str | None, location: ServerLocation | None) -> dict[str, str]:
+    """The variables a worker process builds `server` from."""
+    found = {SERVER_VARIABLE: server.name, REGION_VARIABLE: region or ""}
+    if location is not None:
+        found[DATABASE_VARIABLE] = location.url.render_as_string(hide_password=False)
+    return found
 
 
 def worker_app() -> FastAPI:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    target = SERVE_TARGETS[os.environ[TARGET_VARIABLE]]
+    server = SERVERS[os.environ[SERVER_VARIABLE]]
     database = os.environ.get(DATABASE_VARIABLE)
-    return target.build(
+    return server.build(
         settings,
-        location=parse_database_url(database) if database else None,
-        region=os.environ.get(REGION_VARIABLE) or None,
+        parse_database_url(database) if database else None,
+        os.environ.get(REGION_VARIABLE) or None,
     )

@@ -1,38 +1,113 @@
-"""The target registry: every HTTP service `event-review serve TARGET` can run.
+"""Every process of the platform, in one sorted table.
 
-One image, one command; a deployment picks its target by argument. The
-worker loops (forwarder, write-back, re-queue, purge, simulator) are commands
-of their own in cli.py.
+One image, one command: a deployment picks its process by name. Each entry
+says what the process is (an HTTP server, a loop that runs until stopped, or
+a one-shot job), which database it runs on, the secrets it needs, whether it
+calls the regions, its port (a server's, or a loop's status port) and how it
+starts. The command line, `up`, `serve --workers`, the deployment tests and
+the README read this table; nothing else names a process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, NoReturn
 
 from fastapi import APIRouter, FastAPI
 
-from event_review.central.admin.routes import router as admin_router
-from event_review.central.app import create_app
 from event_review.central.assignment.routes import router as assignment_router
+from event_review.central.audit.routes import router as audit_router
 from event_review.central.auth.routes import router as auth_router
 from event_review.central.dashboard.routes import router as dashboard_router
 from event_review.central.events.routes import router as events_router
 from event_review.central.ingest.routes import router as ingest_router
 from event_review.central.payloads.routes import router as payloads_router
-from event_review.central.requeue.routes import router as requeue_router
+from event_review.central.regions.routes import router as regions_router
 from event_review.central.reviews.routes import router as reviews_router
+from event_review.central.teams.routes import router as teams_router
+from event_review.central.users.routes import router as users_router
 from event_review.central.web.routes import router as web_router
-from event_review.central.writeback.routes import router as writeback_admin_router
-from event_review.regional.api.app import create_regional_app
-from event_review.runtime.app import create_static_app
+from event_review.central.writeback.routes import router as writeback_router
+from event_review.regional.api.routes import router as regional_router
 from event_review.runtime.database import Database
+from event_review.runtime.loops import LoopState
 from event_review.runtime.postgres import ServerLocation
-from event_review.settings import (
-    CENTRAL_SECRETS,
-    REGIONAL_API_SECRETS,
-    Settings,
-)
+from event_review.settings import Secret, Settings
+from event_review.targets import servers, workers
+from event_review.targets.lifecycle import Side
+from event_review.targets.servers import DatabaseSource
+
+
+class Kind(StrEnum):
+    SERVER = "server"  # `serve NAME`: an HTTP server
+    LOOP = "loop"  # `NAME`: works until SIGTERM, answers probes on its status port
+    JOB = "job"  # `NAME`: one run, then exits (a CronJob, a Job, an operator)
+
+
+LoopWork = Callable[
+    [Settings, Database, ServerLocation, str | None, LoopState], Coroutine[Any, Any, NoReturn]
+]
+
+
+@dataclass(frozen=True)
+class Process:
+    kind: ClassVar[Kind]
+
+    name: str
+    side: Side
+    summary: str
+    secrets: tuple[Secret, ...] = ()
+    calls_regions: bool = False
+    # A server's port, or a loop's status port (liveness, readiness, metrics).
+    default_port: int | None = None
+    # A regional process is one region's: it needs --region.
+    per_region: bool = False
+
+
+@dataclass(frozen=True)
+class Server(Process):
+    kind: ClassVar[Kind] = Kind.SERVER
+    routers: Sequence[APIRouter] = ()
+
+    def build(
+        self, settings: Settings, source: DatabaseSource = None, region: str | None = None
+    ) -> FastAPI:
+        if self.side is Side.NONE:
+            return servers.static_app(settings, name=self.name, routers=self.routers)
+        if self.side is Side.REGIONAL:
+            if region is None:
+                raise ValueError(f"{self.name} needs a region")
+            return servers.regional_app(
+                settings, source, name=self.name, routers=self.routers, region=region
+            )
+        return servers.central_app(
+            settings, source, name=self.name, routers=self.routers,
+            calls_regions=self.calls_regions,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Loop(Process):
+    kind: ClassVar[Kind] = Kind.LOOP
+    work: LoopWork | None = field(default=None, repr=False)
+    pool_size: int = 5
+
+    def instance(self, region: str | None) -> str:
+        """This loop's name in logs, metrics and pg_stat_activity: `forwarder-eu`."""
+        return f"{self.name}-{region}" if self.per_region else self.name
+
+
+@dataclass(frozen=True)
+class Job(Process):
+    """`work(settings, database, **options)` on a connected, migrated database; a job
+    that makes its own connection (`migrate`) has `connects=False` and no database."""
+
+    kind: ClassVar[Kind] = Kind.JOB
+    work: Callable[..., Any] | None = field(default=None, repr=False)
+    connects: bool = True
+
 
 _INGESTOR = (ingest_router,)
 _REVIEW = (
@@ -41,97 +116,112 @@ _REVIEW = (
     events_router,
     payloads_router,
     reviews_router,
-    requeue_router,
-    writeback_admin_router,
-    admin_router,
+    writeback_router,
+    regions_router,
+    teams_router,
+    users_router,
+    audit_router,
     dashboard_router,
 )
-_WEB = (web_router,)
+_CENTRE_CALLS_REGIONS = (Secret.REGIONAL_SIGNING_KEY,)
 
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    summary: str
-    default_port: int
-    side: str  # "central" or "regional": which database it runs on; "static": none
-    secrets: Sequence[str]
-    routers: Sequence[APIRouter] = ()
-    calls_regions: bool = False
-
-    def build(
-        self,
-        settings: Settings,
-        *,
-        location: ServerLocation | None = None,
-        database: Database | None = None,
-        region: str | None = None,
-    ) -> FastAPI:
-        if self.side == "static":
-            return create_static_app(
-                settings,
-                name=self.name,
-                title=f"Event Review Platform — {self.name}",
-                routers=self.routers,
-            )
-        if self.side == "regional":
-            if region is None:
-                raise ValueError(f"target {self.name} needs a region")
-            return create_regional_app(settings, region, location=location, database=database)
-        return create_app(
-            settings,
-            name=self.name,
-            routers=self.routers,
-            calls_regions=self.calls_regions,
-            location=location,
-            database=database,
-        )
-
-
-SERVE_TARGETS: dict[str, Target] = {
-    t.name: t
-    for t in (
-        Target(
-            "ingestor",
-            "event ingestor (metadata from regional forwarders)",
-            8001,
-            "central",
-            (),  # forwarders authenticate with region ingest keys from the database
-            _INGESTOR,
+PROCESSES: tuple[Process, ...] = tuple(
+    sorted(
+        (
+            Server(
+                "all",
+                Side.CENTRAL,
+                "every central service and the web client in one process",
+                secrets=(Secret.JWT_SECRET, *_CENTRE_CALLS_REGIONS),
+                calls_regions=True,
+                default_port=8000,
+                routers=(*_REVIEW, *_INGESTOR, web_router),
+            ),
+            Loop(
+                "forwarder",
+                Side.REGIONAL,
+                "sends a region's new events' metadata to the central ingestor",
+                secrets=(Secret.INGEST_KEY,),
+                default_port=9100,
+                per_region=True,
+                work=workers.forwarder,
+                pool_size=2,
+            ),
+            Server(
+                "ingestor",
+                Side.CENTRAL,
+                "event ingestor (metadata from regional forwarders)",
+                # Forwarders authenticate with region ingest keys from the database.
+                default_port=8001,
+                routers=_INGESTOR,
+            ),
+            Job(
+                "migrate",
+                Side.BOTH,
+                "applies the central schema, or a region's with --region",
+                work=workers.migrate,
+                connects=False,
+            ),
+            Job(
+                "purge",
+                Side.CENTRAL,
+                "deletes completed events per their region's retention policy",
+                work=workers.purge_completed,
+            ),
+            Server(
+                "regional-api",
+                Side.REGIONAL,
+                "a region's payload fetch and review update APIs",
+                secrets=(Secret.CENTRAL_PUBLIC_KEYS,),
+                default_port=9000,
+                per_region=True,
+                routers=(regional_router,),
+            ),
+            Job(
+                "requeue",
+                Side.CENTRAL,
+                "puts expired or orphaned assignments back in the queue (a CronJob)",
+                work=workers.requeue,
+            ),
+            Server(
+                "review",
+                Side.CENTRAL,
+                "auth, assignment, events, payload proxy, reviews, admin",
+                secrets=(Secret.JWT_SECRET, *_CENTRE_CALLS_REGIONS),
+                calls_regions=True,
+                default_port=8000,
+                routers=_REVIEW,
+            ),
+            Job(
+                "simulate",
+                Side.REGIONAL,
+                "writes realistic edge-device events into a region's database",
+                per_region=True,
+                work=workers.simulate_events,
+            ),
+            Server(
+                "web",
+                Side.NONE,
+                "the reviewer and admin web client at / (static files; the browser calls "
+                "/api/v1 on the same origin, which an ingress routes to `review`)",
+                default_port=8080,
+                routers=(web_router,),
+            ),
+            Loop(
+                "writeback",
+                Side.CENTRAL,
+                "delivers review outcomes to the regions (retries with back-off, parks)",
+                secrets=_CENTRE_CALLS_REGIONS,
+                calls_regions=True,
+                default_port=9100,
+                work=workers.writeback,
+            ),
         ),
-        Target(
-            "review",
-            "auth, assignment, events, payload proxy, reviews, admin, re-queue trigger",
-            8000,
-            "central",
-            CENTRAL_SECRETS,
-            _REVIEW,
-            calls_regions=True,
-        ),
-        Target(
-            "all",
-            "every central service and the web client in one process",
-            8000,
-            "central",
-            CENTRAL_SECRETS,
-            (*_REVIEW, *_INGESTOR, *_WEB),
-            calls_regions=True,
-        ),
-        Target(
-            "web",
-            "the reviewer and admin web client at / (static files; the browser calls /api/v1 "
-            "on the same origin, which an ingress routes to the review target)",
-            8080,
-            "static",
-            (),  # serves files only: no database, no tokens to check, no regions to call
-            _WEB,
-        ),
-        Target(
-            "regional-api",
-            "a region's payload fetch and review update APIs (needs --region)",
-            9000,
-            "regional",
-            REGIONAL_API_SECRETS,
-        ),
+        key=lambda process: process.name,
     )
-}
+)
+
+SERVERS: dict[str, Server] = {p.name: p for p in PROCESSES if isinstance(p, Server)}
+LOOPS: dict[str, Loop] = {p.name: p for p in PROCESSES if isinstance(p, Loop)}
+JOBS: dict[str, Job] = {p.name: p for p in PROCESSES if isinstance(p, Job)}
+BY_NAME: dict[str, Process] = {p.name: p for p in PROCESSES}

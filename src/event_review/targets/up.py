@@ -1,40 +1,27 @@
-"""`event-review up`: the whole multi-region platform on one machine.
+"""`event-review up`: the whole multi-region platform on one machine, from the registry.
 
 Embedded PostgreSQL (or DATABASE_URL's server) with the central database and
-one database per region; the central services, a regional API per region on
-its own port, the forwarders, a simulator trickling events into every region,
-the write-back worker and a re-queue loop, all in this one process. Operators
-deploying for real run the separate targets instead.
+one database per region; then the registry's entries in this one process:
+the `all` server, a `regional-api` per region on the ports after it, the
+`writeback` loop, a `forwarder` per region, and the `requeue` and `simulate`
+jobs repeated as loops. Operators deploying for real run the entries apart.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 import uvicorn
 from fastapi import FastAPI
+from pydantic import SecretStr
 
-from event_review.central.app import regional_http_client
-from event_review.central.db.migrate import CENTRAL_SCHEMA
-from event_review.central.regional_client import RegionalClient
-from event_review.central.requeue.service import requeue_stale
-from event_review.central.writeback.service import WritebackWorker
-from event_review.regional.forwarder.metadata import parse_fields
-from event_review.regional.forwarder.service import (
-    Forwarder,
-    ForwarderConfig,
-    forwarder_http_client,
-)
-from event_review.regional.simulator.service import write_events
-from event_review.regional.store.migrate import REGIONAL_SCHEMA
 from event_review.runtime.database import Database
-from event_review.runtime.keys import signing_key
 from event_review.runtime.loops import LoopState, run_forever
 from event_review.runtime.postgres import (
     ServerLocation,
@@ -45,7 +32,8 @@ from event_review.runtime.postgres import (
 from event_review.runtime.status import InLoopServer
 from event_review.settings import Settings
 from event_review.targets import demo
-from event_review.targets.registry import SERVE_TARGETS
+from event_review.targets.lifecycle import SCHEMAS, Side, connected, locate
+from event_review.targets.registry import JOBS, LOOPS, SERVERS
 
 log = structlog.get_logger(__name__)
 
@@ -70,68 +58,76 @@ def _server(app: FastAPI, host: str, port: int) -> InLoopServer:
     )
 
 
-def region_locations(central: ServerLocation, regions: list[str]) -> dict[str, ServerLocation]:
-    return {
-        code: central.with_database(regional_database_name(central.database, code))
-        for code in regions
-    }
+def prepare_databases(settings: Settings, options: UpOptions) -> dict[str, ServerLocation]:
+    """Create, reset and migrate every database; their locations, `central` and by region.
 
-
-def prepare_databases(
-    central: ServerLocation, regional: dict[str, ServerLocation], *, reset: bool
-) -> None:
-    """Create, reset and migrate every database (blocking: run before the loop starts)."""
-    for location in regional.values():
-        if reset:
+    Blocking (Alembic runs its own event loop): called before `run` starts.
+    """
+    central = locate(settings, Side.CENTRAL)
+    locations = {"central": central}
+    for code in options.regions:
+        location = central.with_database(regional_database_name(central.database, code))
+        if options.reset:
             asyncio.run(drop_database(location))
         asyncio.run(ensure_database(location))
-        REGIONAL_SCHEMA.upgrade(location)
-    if reset:
+        SCHEMAS[Side.REGIONAL].upgrade(location)
+        locations[code] = location
+    if options.reset:
         # Downgrading, not dropping: DATABASE_URL's database is the operator's own.
-        CENTRAL_SCHEMA.downgrade(central, "base")
-    CENTRAL_SCHEMA.upgrade(central)
+        SCHEMAS[Side.CENTRAL].downgrade(central, "base")
+    SCHEMAS[Side.CENTRAL].upgrade(central)
+    return locations
+
+
+@asynccontextmanager
+async def _databases(
+    locations: dict[str, ServerLocation],
+) -> AsyncIterator[dict[str, Database]]:
+    async with AsyncExitStack() as stack:
+        opened = {}
+        for name, location in locations.items():
+            side = Side.CENTRAL if name == "central" else Side.REGIONAL
+            opened[name] = await stack.enter_async_context(
+                connected(
+                    location, side, name=f"up-{name}", pool_size=20 if name == "central" else 5
+                )
+            )
+        yield opened
+
+
+def _repeated(
+    name: str, job: Callable[[], Coroutine[Any, Any, object]], every: float
+) -> Coroutine[Any, Any, object]:
+    """A job of the registry run as a loop: `up` has no CronJob."""
+
+    async def iteration() -> bool:
+        await job()
+        return False
+
+    return run_forever(LoopState(name), iteration, idle_seconds=every)
 
 
 async def run(
     settings: Settings,
     options: UpOptions,
-    central: ServerLocation,
-    regional: dict[str, ServerLocation],
+    locations: dict[str, ServerLocation],
     announce: Callable[[demo.DemoSeed], None],
 ) -> None:
-    central_db = Database.connect(central, application_name="event-review-up", pool_size=20)
-    regional_dbs = {
-        code: Database.connect(loc, application_name=f"event-review-up-{code}", pool_size=5)
-        for code, loc in regional.items()
-    }
+    central_url = f"http://{options.host}:{options.port}"
     demo_regions = [
         demo.DemoRegion(code, f"http://{options.host}:{options.port + 1 + i}")
         for i, code in enumerate(options.regions)
     ]
-    async with central_db.sessionmaker() as session:
-        seeded = await demo.seed(session, demo_regions, options.demo_password)
-        await session.commit()
+    async with _databases(locations) as databases:
+        central = databases["central"]
+        async with central.sessionmaker() as session:
+            seeded = await demo.seed(session, demo_regions, options.demo_password)
+            await session.commit()
 
-    servers = [
-        _server(
-            SERVE_TARGETS["all"].build(settings, database=central_db), options.host, options.port
-        )
-    ]
-    for i, code in enumerate(options.regions):
-        app = SERVE_TARGETS["regional-api"].build(
-            settings, database=regional_dbs[code], region=code
-        )
-        servers.append(_server(app, options.host, options.port + 1 + i))
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-
-    async with (
-        regional_http_client(settings) as regional_http,
-        forwarder_http_client() as ingest,
-    ):
+        servers = [_server(SERVERS["all"].build(settings, central), options.host, options.port)]
+        for i, code in enumerate(options.regions):
+            app = SERVERS["regional-api"].build(settings, databases[code], code)
+            servers.append(_server(app, options.host, options.port + 1 + i))
         serving = [asyncio.create_task(s.serve()) for s in servers]
         while not all(s.started for s in servers):
             if any(t.done() for t in serving):
@@ -139,31 +135,35 @@ async def run(
                 return
             await asyncio.sleep(0.05)
 
-        background: list[Coroutine[Any, Any, object]] = [
-            WritebackWorker(
-                central_db.sessionmaker,
-                RegionalClient(regional_http, signing_key(settings)),
-                settings,
-            ).run(),
-            _requeue_loop(central_db, settings),
+        writeback, forwarder = LOOPS["writeback"], LOOPS["forwarder"]
+        assert writeback.work is not None
+        assert forwarder.work is not None
+        requeue, simulate = JOBS["requeue"].work, JOBS["simulate"].work
+        assert requeue is not None
+        assert simulate is not None
+        loops: list[Coroutine[Any, Any, object]] = [
+            writeback.work(
+                settings, central, locations["central"], None, LoopState(writeback.instance(None))
+            ),
+            _repeated("requeue", lambda: requeue(settings, central), REQUEUE_EVERY_SECONDS),
         ]
         for region in seeded.regions:
-            config = ForwarderConfig(
-                region_code=region.code,
-                central_url=f"http://{options.host}:{options.port}",
-                ingest_key=region.ingest_key,
-                summary_fields=parse_fields(settings.forward_summary_fields),
-                batch_size=settings.forward_batch_size,
-                poll_seconds=settings.forward_poll_seconds,
+            code, database = region.code, databases[region.code]
+            # The region's forwarder reads its ingest key and the centre's URL from settings.
+            own = settings.model_copy(
+                update={"ingest_key": SecretStr(region.ingest_key), "central_url": central_url}
             )
-            db = regional_dbs[region.code]
-            dsn = regional[region.code].asyncpg_dsn()
-            background.append(Forwarder(config, db.sessionmaker, dsn, ingest).run())
-            background.append(_trickle(db, region.code, options))
+            loops.append(
+                forwarder.work(own, database, locations[code], code, LoopState(f"forwarder-{code}"))
+            )
+            loops.append(_trickle(settings, database, code, options, simulate))
         # Every loop outlives its faults (runtime.loops): none can take the others down.
-        tasks = [asyncio.create_task(job) for job in background]
+        tasks = [asyncio.create_task(loop) for loop in loops]
 
         announce(seeded)
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("up.stopping")
         for task in tasks:
@@ -172,30 +172,32 @@ async def run(
         for server in servers:
             server.should_exit = True
         await asyncio.gather(*serving, return_exceptions=True)
-    await central_db.dispose()
-    for db in regional_dbs.values():
-        await db.dispose()
 
 
-async def _trickle(db: Database, region: str, options: UpOptions) -> None:
-    """A first batch of events at once, then one every so often, like a quiet fleet."""
-    rng = random.Random()
+def _trickle(
+    settings: Settings,
+    database: Database,
+    region: str,
+    options: UpOptions,
+    simulate: Callable[..., Coroutine[Any, Any, object]],
+) -> Coroutine[Any, Any, object]:
+    """The `simulate` job as a quiet fleet: a first batch at once, then one event at a time."""
     first = options.initial_events
 
-    async def iteration() -> bool:
+    async def write() -> None:
         nonlocal first
-        await write_events(db.sessionmaker, region, first or 1, rng)
+        await simulate(settings, database, region=region, events=first or 1)
         first = 0
-        return False
 
-    await run_forever(
-        LoopState(f"simulator-{region}"), iteration, idle_seconds=1 / options.events_per_second
-    )
+    return _repeated(f"simulator-{region}", write, 1 / options.events_per_second)
 
 
-async def _requeue_loop(db: Database, settings: Settings) -> None:
-    async def iteration() -> bool:
-        await requeue_stale(db.sessionmaker, chunk=settings.requeue_chunk_size, actor="up")
-        return False
-
-    await run_forever(LoopState("requeue"), iteration, idle_seconds=REQUEUE_EVERY_SECONDS)
+def start(
+    settings: Settings, options: UpOptions, announce: Callable[[demo.DemoSeed], None]
+) -> None:
+    """Prepare the databases, then run everything until Ctrl-C or SIGTERM."""
+    locations = prepare_databases(settings, options)
+    try:
+        asyncio.run(run(settings, options, locations, announce))
+    except KeyboardInterrupt:
+        pass  # a second Ctrl-C while stopping

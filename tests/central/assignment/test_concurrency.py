@@ -12,17 +12,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from event_review.central.admin import repository as admin_repository
-from event_review.central.admin import service as admin
 from event_review.central.assignment import service as assignment
 from event_review.central.assignment.repository import CLAIM_SQL
-from event_review.central.auth.principal import Principal
 from event_review.central.db.models import AuditEntry, Event, ReviewDecision, Role, WritebackOutbox
+from event_review.central.identity.principal import Principal
+from event_review.central.regions import service as regions
 from event_review.central.reviews import service as reviews
 from event_review.central.reviews.schemas import ReviewRequest
+from event_review.central.teams import service as teams_service
+from event_review.central.users import repository as users_repository
 from event_review.runtime.database import Database
 from event_review.runtime.errors import ApiError
 from event_review.runtime.postgres import ServerLocation
+from tests.factories import TEST
 
 REGIONS = ["us", "ca", "apac", "eu"]
 TEAMS = {"us-team": ["us"], "eu-team": ["eu"], "global": REGIONS}
@@ -37,15 +39,15 @@ async def loaded(fresh_db: ServerLocation) -> AsyncIterator[tuple[Database, list
     principals: list[Principal] = []
     async with database.sessionmaker() as session:
         for code in REGIONS:
-            await admin.add_region(session, code, f"http://127.0.0.1:9/{code}", actor="test")
+            await regions.add_region(session, code, f"http://127.0.0.1:9/{code}", actor=TEST)
         teams = {
-            name: await admin.add_team(session, name, codes, actor="test")
+            name: await teams_service.add_team(session, name, codes, actor=TEST)
             for name, codes in TEAMS.items()
         }
         names = list(TEAMS)
         for n in range(REVIEWERS):
             team = teams[names[n % len(names)]]
-            user = await admin_repository.add_user(
+            user = await users_repository.add_user(
                 session, f"reviewer{n}", "not-a-login", Role.REVIEWER, team.team_id
             )
             principals.append(

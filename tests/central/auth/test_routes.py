@@ -11,8 +11,8 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.auth.tokens import ALGORITHM, AUDIENCE, ISSUER, issue_token, key_id
 from event_review.central.db.models import Role, User, UserSession
+from event_review.central.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, issue_token, key_id
 from event_review.settings import Settings
 from tests.factories import PASSWORD, Factory
 

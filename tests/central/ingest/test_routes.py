@@ -6,10 +6,10 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.admin import service as admin
 from event_review.central.db.models import AuditEntry, Event
+from event_review.central.regions import service as regions
 from event_review.contracts.ingest import MAX_BATCH_SIZE, MAX_SUMMARY_BYTES
-from tests.factories import Factory, event_body
+from tests.factories import TEST, Factory, event_body
 
 ONE = "/api/v1/internal-ingest/event"
 BATCH = "/api/v1/internal-ingest/events"
@@ -226,7 +226,7 @@ async def test_ingest_keys_rotate_with_two_valid_at_once(
     client: httpx.AsyncClient, factory: Factory, session: AsyncSession
 ) -> None:
     eu = await factory.region("eu")
-    new_key = await admin.issue_ingest_key(session, "eu", revoke_others=False, actor="test")
+    new_key = await regions.issue_ingest_key(session, "eu", revoke_others=False, actor=TEST)
     await session.commit()
     new_headers = {"Authorization": f"Bearer {new_key}"}
 
@@ -234,7 +234,7 @@ async def test_ingest_keys_rotate_with_two_valid_at_once(
         response = await client.post(ONE, json=event_body("eu"), headers=headers)
         assert response.status_code == 201
 
-    assert await admin.revoke_old_ingest_keys(session, "eu", actor="test") == 1
+    assert await regions.revoke_old_ingest_keys(session, "eu", actor=TEST) == 1
     await session.commit()
     old = await client.post(ONE, json=event_body("eu"), headers=eu.headers)
     new = await client.post(ONE, json=event_body("eu"), headers=new_headers)

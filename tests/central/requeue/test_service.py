@@ -9,13 +9,13 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import AuditEntry, Event, UserSession
+from event_review.central.identity.actor import Actor
 from event_review.central.requeue.service import requeue_stale
 from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
 from tests.factories import Factory, UserHandle
 
 NEXT = "/api/v1/assignments/next-batch"
-TRIGGER = "/api/v1/internal/trigger-requeue"
 
 
 async def claim(client: httpx.AsyncClient, user: UserHandle, size: int) -> list[str]:
@@ -68,7 +68,7 @@ async def test_expired_leases_and_ended_sessions_go_back(
     )
     await session.commit()
 
-    count = await requeue_stale(database.sessionmaker, chunk=100, actor="test")
+    count = await requeue_stale(database.sessionmaker, chunk=100, workers=1)
 
     assert count == 9
     assert await statuses(session, expired_ids + logged_out_ids + timed_out_ids) == {"pending"}
@@ -104,33 +104,11 @@ async def test_requeue_works_in_chunks(
     ids = await claim(client, reviewer, 7)
     await expire_leases(session, reviewer)
 
-    count = await requeue_stale(database.sessionmaker, chunk=3, actor="test")
+    count = await requeue_stale(database.sessionmaker, chunk=3, workers=1)
 
     assert count == 7
     assert await statuses(session, ids) == {"pending"}
-    assert await requeue_stale(database.sessionmaker, chunk=3, actor="test") == 0
-
-
-async def test_trigger_needs_the_service_token(
-    client: httpx.AsyncClient, factory: Factory, session: AsyncSession
-) -> None:
-    reviewer = await factory.reviewer(["eu"])
-    await factory.ingest("eu", 2)
-    ids = await claim(client, reviewer, 2)
-    await expire_leases(session, reviewer)
-
-    anonymous = await client.post(TRIGGER)
-    as_user = await client.post(TRIGGER, headers=reviewer.headers)
-    wrong = await client.post(TRIGGER, headers={"Authorization": "Bearer not-the-token"})
-    assert [r.status_code for r in (anonymous, as_user, wrong)] == [401, 401, 401]
-    assert await statuses(session, ids) == {"assigned"}
-
-    ok = await client.post(
-        TRIGGER, headers={"Authorization": "Bearer test-service-token-" + "y" * 32}
-    )
-    assert ok.status_code == 200
-    assert ok.json() == {"requeued": 2}
-    assert await statuses(session, ids) == {"pending"}
+    assert await requeue_stale(database.sessionmaker, chunk=3, workers=1) == 0
 
 
 async def test_two_runs_at_once_share_the_work(fresh_db: ServerLocation) -> None:
@@ -162,8 +140,8 @@ async def test_two_runs_at_once_share_the_work(fresh_db: ServerLocation) -> None
             await session.commit()
 
         counts = await asyncio.gather(
-            requeue_stale(database.sessionmaker, chunk=100, actor="a"),
-            requeue_stale(database.sessionmaker, chunk=100, actor="b"),
+            requeue_stale(database.sessionmaker, chunk=100, actor=Actor.service("a")),
+            requeue_stale(database.sessionmaker, chunk=100, actor=Actor.service("b")),
         )
 
         assert sum(counts) == 3000

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.admin import service as admin
 from event_review.central.db.models import AuditEntry, Event, RetentionPolicy
+from event_review.central.regions import service as regions
 from event_review.central.retention.service import purge
 from event_review.runtime.database import Database
 from event_review.runtime.errors import Unprocessable
-from tests.factories import Factory
+from tests.factories import TEST, Factory
 
 
 async def complete(session: AsyncSession, region: str, days_ago: float) -> None:
@@ -40,7 +40,7 @@ async def test_purge_follows_each_regions_policy(
         ("apac", RetentionPolicy.PURGE_AFTER_DAYS, 30),
     ):
         await factory.ingest(region, 3)
-        await admin.set_retention(session, region, policy, days, actor="test")
+        await regions.set_retention(session, region, policy, days, actor=TEST)
     await session.commit()
     await complete(session, "us", 400)
     await complete(session, "eu", 0.001)
@@ -74,4 +74,4 @@ async def test_days_go_with_purge_after_days_only(
 ) -> None:
     await factory.region("eu")
     with pytest.raises(Unprocessable):
-        await admin.set_retention(session, "eu", policy, days, actor="test")
+        await regions.set_retention(session, "eu", policy, days, actor=TEST)

@@ -13,7 +13,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
-from event_review.central.admin import service as admin
 from event_review.central.db.models import (
     AuditEntry,
     Event,
@@ -22,14 +21,15 @@ from event_review.central.db.models import (
     WritebackOutbox,
 )
 from event_review.central.regional_client import RegionalClient
+from event_review.central.regions import service as regions
 from event_review.central.writeback.service import WritebackWorker
 from event_review.regional.store.models import RegionalEvent, ReviewRequest
 from event_review.runtime.database import Database
 from event_review.runtime.keys import signing_key
 from event_review.runtime.postgres import ServerLocation
 from event_review.settings import Settings
-from event_review.targets.registry import SERVE_TARGETS
-from tests.factories import Factory, UserHandle
+from event_review.targets.registry import SERVERS
+from tests.factories import TEST, Factory, UserHandle
 
 
 @dataclass
@@ -58,8 +58,8 @@ async def stack(
         update={"writeback_backoff_seconds": 0.0001, "writeback_max_attempts": 3}
     )
     central = Database.connect(fresh_db, application_name="test-writeback")
-    app = SERVE_TARGETS["all"].build(settings, database=central)
-    regional_app = SERVE_TARGETS["regional-api"].build(settings, database=regional_db, region="eu")
+    app = SERVERS["all"].build(settings, central)
+    regional_app = SERVERS["regional-api"].build(settings, regional_db, "eu")
     async with (
         central.sessionmaker() as session,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
@@ -206,8 +206,8 @@ async def test_delete_on_complete_removes_the_central_row_but_keeps_the_trail(
 ) -> None:
     _, events = await reviewed(stack, 2)
     async with stack.central.sessionmaker() as session:
-        await admin.set_retention(
-            session, "eu", RetentionPolicy.DELETE_ON_COMPLETE, None, actor="test"
+        await regions.set_retention(
+            session, "eu", RetentionPolicy.DELETE_ON_COMPLETE, None, actor=TEST
         )
         await session.commit()
 

@@ -17,7 +17,7 @@ from event_review.regional.store.models import RegionalEvent, ReviewRequest
 from event_review.runtime.database import Database
 from event_review.runtime.keys import signing_key
 from event_review.settings import Settings
-from event_review.targets.registry import SERVE_TARGETS
+from event_review.targets.registry import SERVERS
 
 OUTCOME = {
     "decision": "reject",
@@ -36,7 +36,7 @@ async def region(
     async with regional_db.sessionmaker() as session:
         await insert_events(session, documents)
         await session.commit()
-    app = SERVE_TARGETS["regional-api"].build(settings, database=regional_db, region="eu")
+    app = SERVERS["regional-api"].build(settings, regional_db, "eu")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://eu.region.test"
     ) as client:

@@ -13,15 +13,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import Event
-from event_review.regional.forwarder.service import (
-    Forwarder,
-    ForwarderConfig,
-    forwarder_http_client,
-)
+from event_review.regional.forwarder.service import Forwarder, ForwarderConfig
 from event_review.regional.simulator.service import simulate
 from event_review.regional.store.models import ForwardQueueEntry, ForwardReject, RegionalEvent
 from event_review.runtime.database import Database
 from event_review.settings import Settings
+from event_review.targets.clients import ingest_http_client
 from tests.factories import Factory
 
 SUMMARY = ["severity", "vehicle_class", "speed_band"]
@@ -290,7 +287,7 @@ async def test_a_connection_the_centre_closed_between_sends_is_resent_without_a_
     """The keep-alive race: a silent resend on a new connection, not an 'unavailable' warning."""
     await simulate(regional_db.sessionmaker, "eu", 4, seed=12)
     centre = ClosingAfterOneAnswer()
-    async with centre as url, forwarder_http_client() as http:
+    async with centre as url, ingest_http_client() as http:
         forwarder = await forwarder_for(factory, regional_db, http)
         forwarder.config.central_url = url
         forwarder.config.batch_size = 2

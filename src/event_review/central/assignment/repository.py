@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, String, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import Event, EventStatus
+from event_review.central.db.models import AuditAction, Event, EventStatus
 from event_review.central.events.repository import EVENT_COLUMNS, returning_events
 
 # One statement, one index scan per region. A single scan with
@@ -47,7 +47,7 @@ CLAIM_SQL = text(
     ),
     audited AS (
         INSERT INTO audit_log (actor_type, actor, action, event_id, details)
-        SELECT 'user', :actor, 'event.assigned', claimed.event_id, '{{}}'::jsonb
+        SELECT 'user', :actor, '{AuditAction.EVENT_ASSIGNED.value}', claimed.event_id, '{{}}'::jsonb
         FROM claimed
     )
     SELECT {EVENT_COLUMNS} FROM claimed

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from event_review.central.assignment import service
 from event_review.central.assignment.schemas import Batch, BatchRequest
-from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
+from event_review.central.identity.dependencies import AppSettings, CurrentPrincipal
 from event_review.contracts.errors import ErrorBody
 from event_review.runtime.database import DbSession
 

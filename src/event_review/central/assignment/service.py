@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from event_review.central.assignment import repository
 from event_review.central.assignment.schemas import Batch
 from event_review.central.audit import repository as audit
-from event_review.central.auth.principal import Principal
-from event_review.central.db.models import Event, EventStatus
+from event_review.central.db.models import AuditAction, Event, EventStatus
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
+from event_review.central.identity.principal import Principal
 from event_review.central.metrics import CLAIM_SECONDS, CLAIMED
 from event_review.runtime.errors import Conflict, Forbidden
 
@@ -66,9 +66,8 @@ async def release(session: AsyncSession, principal: Principal, event_id: uuid.UU
     await repository.release(session, event_id)
     await audit.record(
         session,
-        actor_type="user",
-        actor=principal.actor,
-        action="event.released",
+        actor=principal.as_actor(),
+        action=AuditAction.EVENT_RELEASED,
         event_id=event_id,
     )
 

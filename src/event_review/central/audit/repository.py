@@ -7,26 +7,26 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import AuditEntry
+from event_review.central.db.models import AuditAction, AuditEntry
+from event_review.central.identity.actor import Actor
 
 
 async def record(
     session: AsyncSession,
     *,
-    actor_type: str,
-    actor: str,
-    action: str,
+    actor: Actor,
+    action: AuditAction,
     event_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
     await session.execute(
         insert(AuditEntry).values(
-            actor_type=actor_type,
-            actor=actor,
-            action=action,
+            actor_type=actor.kind.value,
+            actor=actor.name,
+            action=action.value,
             event_id=event_id,
             details=details or {},
         )
@@ -48,9 +48,8 @@ _RECORD_MANY = text(
 async def record_many(
     session: AsyncSession,
     *,
-    actor_type: str,
-    actor: str,
-    action: str,
+    actor: Actor,
+    action: AuditAction,
     event_ids: Sequence[uuid.UUID],
     details: dict[str, Any] | None = None,
 ) -> None:
@@ -59,10 +58,39 @@ async def record_many(
     await session.execute(
         _RECORD_MANY,
         {
-            "actor_type": actor_type,
-            "actor": actor,
-            "action": action,
+            "actor_type": actor.kind.value,
+            "actor": actor.name,
+            "action": action.value,
             "event_ids": list(event_ids),
             "details": json.dumps(details or {}),
         },
     )
+
+
+async def list_entries(
+    session: AsyncSession,
+    limit: int,
+    offset: int,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Sequence[AuditEntry]:
+    """Newest first; `limit + 1` rows (see central.paging)."""
+    stmt = select(AuditEntry)
+    if action:
+        # `event.` matches every event action; a full name matches exactly that one.
+        if action.endswith("."):
+            stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
+        else:
+            stmt = stmt.where(AuditEntry.action == action)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    if event_id is not None:
+        stmt = stmt.where(AuditEntry.event_id == event_id)
+    stmt = (
+        stmt.order_by(AuditEntry.occurred_at.desc(), AuditEntry.audit_id.desc())
+        .limit(limit + 1)
+        .offset(offset)
+    )
+    return (await session.scalars(stmt)).all()

@@ -4,9 +4,9 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
 from event_review.central.auth import service
-from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
 from event_review.central.auth.schemas import LoginRequest, Me, RefreshRequest, TokenResponse
 from event_review.central.auth.sso_routes import router as sso_router
+from event_review.central.identity.dependencies import AppSettings, CurrentPrincipal
 from event_review.central.limits import enforce, limits
 from event_review.runtime.access import public, publish_access_rules
 from event_review.runtime.database import DbSession

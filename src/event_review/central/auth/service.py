@@ -7,19 +7,20 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.audit import repository as audit
-from event_review.central.auth import repository
-from event_review.central.auth.passwords import verify_password
-from event_review.central.auth.principal import Principal
 from event_review.central.auth.schemas import TokenResponse
-from event_review.central.auth.tokens import (
+from event_review.central.db.models import AuditAction
+from event_review.central.identity.actor import Actor
+from event_review.central.identity.principal import Principal
+from event_review.central.identity.tokens import (
     InvalidTokenError,
-    decode_token,
     issue_token,
     new_refresh_token,
     parse_refresh_token,
     refresh_token_hash,
 )
-from event_review.central.db.models import Role
+from event_review.central.sessions import repository as sessions
+from event_review.central.users import repository as users
+from event_review.central.users.passwords import verify_password
 from event_review.runtime.errors import Unauthorized
 from event_review.settings import Settings
 
@@ -27,7 +28,7 @@ from event_review.settings import Settings
 async def login(
     session: AsyncSession, settings: Settings, username: str, password: str
 ) -> TokenResponse:
-    user = await repository.get_user_by_username(session, username.strip().lower())
+    user = await users.get_user(session, username.strip().lower())
     valid = await verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         # One answer for every failure: the response must not reveal which usernames exist.
@@ -43,7 +44,7 @@ async def start_session(
     session_id = uuid.uuid4()
     refresh_token = new_refresh_token(session_id)
     session_expires_at = now + settings.session_lifetime
-    await repository.create_session(
+    await sessions.create_session(
         session,
         user_id,
         session_expires_at,
@@ -51,7 +52,7 @@ async def start_session(
         refresh_hash=refresh_token_hash(refresh_token),
     )
     await audit.record(
-        session, actor_type="user", actor=username, action="auth.login", details={"via": via}
+        session, actor=Actor.user(username), action=AuditAction.AUTH_LOGIN, details={"via": via}
     )
     return _tokens(settings, user_id, session_id, now, session_expires_at, refresh_token)
 
@@ -98,55 +99,29 @@ async def refresh(
         session_id = parse_refresh_token(refresh_token)
     except InvalidTokenError as exc:
         raise refused from exc
-    row = await repository.session_for_refresh(session, session_id)
+    row = await sessions.session_for_refresh(session, session_id)
     now = datetime.now(UTC)
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise refused
     if row.refresh_token_hash is None or not hmac.compare_digest(
         row.refresh_token_hash, refresh_token_hash(refresh_token)
     ):
-        await repository.revoke_session(session, session_id)
+        await sessions.revoke_session(session, session_id)
         await audit.record(
             session,
-            actor_type="service",
-            actor="auth",
-            action="auth.refresh_reuse_detected",
+            actor=Actor.service("auth"),
+            action=AuditAction.AUTH_REFRESH_REUSE_DETECTED,
             details={"session_id": str(session_id)},
         )
         return RefreshReused()
-    if not await repository.user_is_active(session, row.user_id):
+    user = await users.get_user_by_id(session, row.user_id)
+    if user is None or not user.is_active:
         raise Unauthorized("this account is deactivated", code="account_inactive")
     rotated = new_refresh_token(session_id)
-    await repository.rotate_refresh_token(session, session_id, refresh_token_hash(rotated))
+    await sessions.rotate_refresh_token(session, session_id, refresh_token_hash(rotated))
     return _tokens(settings, row.user_id, session_id, now, row.expires_at, rotated)
 
 
-async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
-    try:
-        claims = decode_token(settings.jwt_verification_secrets, token)
-    except InvalidTokenError as exc:
-        raise Unauthorized(str(exc), code="invalid_token") from exc
-    row = await repository.load_session(session, claims.session_id)
-    if row is None or row.user_id != claims.user_id:
-        raise Unauthorized("the access token is not valid", code="invalid_token")
-    if row.revoked_at is not None:
-        raise Unauthorized("this session has been logged out; log in again", code="session_revoked")
-    if row.expires_at <= datetime.now(UTC):
-        raise Unauthorized("this session has expired; log in again", code="session_expired")
-    if not row.is_active:
-        raise Unauthorized("this account is deactivated", code="account_inactive")
-    return Principal(
-        user_id=row.user_id,
-        username=row.username,
-        role=Role(row.role),
-        team_id=row.team_id,
-        team_name=row.team_name,
-        region_codes=frozenset(row.region_codes),
-        session_id=row.session_id,
-        session_expires_at=row.expires_at,
-    )
-
-
 async def logout(session: AsyncSession, principal: Principal) -> None:
-    await repository.revoke_session(session, principal.session_id)
-    await audit.record(session, actor_type="user", actor=principal.actor, action="auth.logout")
+    await sessions.revoke_session(session, principal.session_id)
+    await audit.record(session, actor=principal.as_actor(), action=AuditAction.AUTH_LOGOUT)

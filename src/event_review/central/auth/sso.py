@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.admin import repository as admin_repository
 from event_review.central.audit import repository as audit
 from event_review.central.auth import service
 from event_review.central.auth.schemas import TokenResponse
-from event_review.central.db.models import Role, User
+from event_review.central.db.models import AuditAction, Role
+from event_review.central.identity.actor import Actor
+from event_review.central.teams import repository as teams
+from event_review.central.users import repository as users
 from event_review.runtime.errors import Conflict, Forbidden, Unauthorized
 from event_review.settings import Settings
 
@@ -46,7 +47,7 @@ async def sign_in(
     team_name = claims.get(settings.oidc_team_claim)
     team_id = None
     if team_name:
-        team = await admin_repository.get_team(session, str(team_name))
+        team = await teams.get_team(session, str(team_name))
         if team is None:
             raise Forbidden(
                 f"your team {team_name!r} is not set up on this platform; ask an administrator",
@@ -58,30 +59,22 @@ async def sign_in(
             f"your identity provider names no team (claim {settings.oidc_team_claim!r})",
             code="sso_no_team",
         )
-    user = await session.scalar(select(User).where(User.oidc_subject == subject))
+    user = await users.get_user_by_subject(session, subject)
     if user is None:
         username = username_from(claims, settings)
-        if await admin_repository.get_user(session, username) is not None:
+        if await users.get_user(session, username) is not None:
             # Never merge into a local account by name: that would let whoever
             # controls a provider account take over a password user.
             raise Conflict(
                 f"the username {username!r} belongs to a local account", code="sso_username_taken"
             )
-        user = User(
-            username=username,
-            password_hash=NO_PASSWORD,
-            role=role,
-            team_id=team_id,
-            oidc_subject=subject,
+        user = await users.add_user(
+            session, username, NO_PASSWORD, role.value, team_id, oidc_subject=subject
         )
-        session.add(user)
-        await session.flush()
-        await session.refresh(user)
         await audit.record(
             session,
-            actor_type="user",
-            actor=username,
-            action="user.provisioned_by_sso",
+            actor=Actor.user(username),
+            action=AuditAction.USER_PROVISIONED_BY_SSO,
             details={"role": role.value, "team": team_name},
         )
     elif not user.is_active:

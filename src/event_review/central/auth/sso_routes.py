@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
 from event_review.central.auth import sso
-from event_review.central.auth.dependencies import AppSettings
 from event_review.central.auth.oidc import LoginRequest, OidcClient
+from event_review.central.identity.dependencies import AppSettings
 from event_review.contracts.fields import LINE
 from event_review.runtime.access import public
 from event_review.runtime.database import DbSession

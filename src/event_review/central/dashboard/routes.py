@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from event_review.central.auth.dependencies import require_role
-from event_review.central.auth.principal import Principal
 from event_review.central.dashboard import service
 from event_review.central.dashboard.schemas import Dashboard
 from event_review.central.db.models import Role
+from event_review.central.identity.dependencies import require_role
+from event_review.central.identity.principal import Principal
 from event_review.contracts.errors import ErrorBody
 from event_review.runtime.database import DbSession
 

@@ -6,10 +6,10 @@ from functools import partial
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.auth.principal import Principal
 from event_review.central.dashboard import charts, repository
 from event_review.central.dashboard.schemas import Dashboard, RegionQueue, WritebackHealth
 from event_review.central.db.models import EventStatus, Role
+from event_review.central.identity.principal import Principal
 
 # Events no longer held centrally (purged) have no region; their reviews still count.
 UNKNOWN_REGION = "other"

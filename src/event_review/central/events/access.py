@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.auth.principal import Principal
 from event_review.central.db.models import Event, EventStatus
 from event_review.central.events import repository
+from event_review.central.identity.principal import Principal
 from event_review.runtime.errors import NotFound
 
 

@@ -4,9 +4,9 @@ import uuid
 
 from fastapi import APIRouter
 
-from event_review.central.auth.dependencies import CurrentPrincipal
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
+from event_review.central.identity.dependencies import CurrentPrincipal
 from event_review.contracts.errors import ErrorBody
 from event_review.runtime.database import DbSession
 

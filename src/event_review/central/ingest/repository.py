@@ -6,21 +6,8 @@ from collections.abc import Sequence
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import Event, IngestKey, Region
+from event_review.central.db.models import Event
 from event_review.contracts.ingest import EventMetadata, summary_json
-
-
-async def region_for_key(session: AsyncSession, key_hash: str) -> str | None:
-    return await session.scalar(
-        select(IngestKey.region_code).where(
-            IngestKey.key_hash == key_hash, IngestKey.revoked_at.is_(None)
-        )
-    )
-
-
-async def region_exists(session: AsyncSession, code: str) -> bool:
-    return await session.scalar(select(Region.code).where(Region.code == code)) is not None
-
 
 # One fixed statement for any batch size: the rows travel as one array per
 # column. A multi-row VALUES built per call made SQLAlchemy compile a new

@@ -4,16 +4,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from event_review.central.auth.dependencies import BearerCredentials, bearer_token
+from event_review.central.identity.dependencies import BearerCredentials, bearer_token
 from event_review.central.ingest import service
 from event_review.central.limits import enforce, limits
 from event_review.contracts.errors import ErrorBody
-from event_review.contracts.ingest import BatchIngestResult, EventBatch, EventMetadata, IngestResult
+from event_review.contracts.ingest import (
+    INGEST_BATCH_PATH,
+    INGEST_EVENT_PATH,
+    INGEST_PREFIX,
+    BatchIngestResult,
+    EventBatch,
+    EventMetadata,
+    IngestResult,
+)
 from event_review.runtime.access import access_rule
 from event_review.runtime.database import DbSession
 
 router = APIRouter(
-    prefix="/api/v1/internal-ingest",
+    prefix=INGEST_PREFIX,
     tags=["ingest"],
     responses={
         401: {"model": ErrorBody, "description": "Missing or unknown ingest key"},
@@ -36,7 +44,7 @@ CallerRegion = Annotated[str, Depends(ingest_region)]
 
 
 @router.post(
-    "/event",
+    INGEST_EVENT_PATH.removeprefix(INGEST_PREFIX),
     response_model=IngestResult,
     status_code=status.HTTP_201_CREATED,
     responses={200: {"model": IngestResult, "description": "Already known; nothing changed"}},
@@ -50,7 +58,7 @@ async def ingest_one(
     return result
 
 
-@router.post("/events", response_model=BatchIngestResult)
+@router.post(INGEST_BATCH_PATH.removeprefix(INGEST_PREFIX), response_model=BatchIngestResult)
 async def ingest_batch(
     body: EventBatch, region: CallerRegion, session: DbSession
 ) -> BatchIngestResult:

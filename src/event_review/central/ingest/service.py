@@ -5,15 +5,18 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.audit import repository as audit
+from event_review.central.db.models import AuditAction
+from event_review.central.identity.actor import Actor
 from event_review.central.ingest import repository
-from event_review.central.ingest.keys import digest
 from event_review.central.metrics import INGEST_REFUSED, INGESTED
+from event_review.central.regions import repository as regions
+from event_review.central.regions.service import region_of_key
 from event_review.contracts.ingest import BatchIngestResult, EventMetadata, IngestResult
 from event_review.runtime.errors import Forbidden, Unauthorized, Unprocessable
 
 
 async def authenticate_region(session: AsyncSession, key: str) -> str:
-    region = await repository.region_for_key(session, digest(key))
+    region = await region_of_key(session, key)
     if region is None:
         INGEST_REFUSED.labels("invalid_key").inc()
         raise Unauthorized("the ingest key is not valid", code="invalid_ingest_key")
@@ -25,7 +28,7 @@ async def _check_regions(
 ) -> None:
     foreign = sorted({e.region_code for e in events if e.region_code != caller_region})
     for code in foreign:
-        if not await repository.region_exists(session, code):
+        if await regions.get_region(session, code) is None:
             raise Unprocessable(
                 f"region {code!r} is not registered",
                 code="unknown_region",
@@ -74,9 +77,8 @@ async def ingest(
     existing = await repository.existing_ids(session, caller_region, missing)
     await audit.record_many(
         session,
-        actor_type="region",
-        actor=caller_region,
-        action="event.ingested",
+        actor=Actor.region(caller_region),
+        action=AuditAction.EVENT_INGESTED,
         event_ids=list(created.values()),
     )
     INGESTED.labels(caller_region, "created").inc(len(created))

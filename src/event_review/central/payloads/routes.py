@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from event_review.central.audit import repository as audit
-from event_review.central.auth.dependencies import AppSettings, CurrentPrincipal
+from event_review.central.db.models import AuditAction
 from event_review.central.events import access
 from event_review.central.events import repository as events
+from event_review.central.identity.dependencies import AppSettings, CurrentPrincipal
 from event_review.central.metrics import PAYLOADS
 from event_review.central.regional_client import RegionalClient, stream_body
 from event_review.contracts.errors import ErrorBody
@@ -56,9 +57,8 @@ async def get_payload(
         raise BadGateway(f"region {event.region_code} is not registered", code="region_unknown")
     await audit.record(
         session,
-        actor_type="user",
-        actor=principal.actor,
-        action="event.payload_viewed",
+        actor=principal.as_actor(),
+        action=AuditAction.EVENT_PAYLOAD_VIEWED,
         event_id=event_id,
     )
     client: RegionalClient = request.app.state.regional_client

@@ -3,12 +3,15 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from event_review.central.db.models import AuditAction
+from event_review.central.identity.actor import Actor
+
 # A bounded chunk per statement, so no statement holds its row locks for long;
 # SKIP LOCKED lets two re-queue runs (or a re-queue and a claim) share the work
 # instead of waiting on each other. The audit rows are written by the same
 # statement, so a chunk and its trail commit together.
 _REQUEUE_CHUNK = text(
-    """
+    f"""
     WITH stale AS (
         SELECT e.event_id, e.assigned_user_id,
                CASE WHEN e.lease_expires_at <= now() THEN 'lease_expired'
@@ -37,7 +40,7 @@ _REQUEUE_CHUNK = text(
     ),
     audited AS (
         INSERT INTO audit_log (actor_type, actor, action, event_id, details)
-        SELECT 'service', :actor, 'event.requeued', stale.event_id,
+        SELECT :actor_type, :actor, '{AuditAction.EVENT_REQUEUED.value}', stale.event_id,
                jsonb_build_object('reason', stale.reason,
                                   'previous_holder', stale.assigned_user_id)
         FROM stale
@@ -48,7 +51,9 @@ _REQUEUE_CHUNK = text(
 )
 
 
-async def requeue_chunk(session: AsyncSession, chunk: int, actor: str) -> int:
-    result = await session.execute(_REQUEUE_CHUNK, {"chunk": chunk, "actor": actor})
+async def requeue_chunk(session: AsyncSession, chunk: int, actor: Actor) -> int:
+    result = await session.execute(
+        _REQUEUE_CHUNK, {"chunk": chunk, "actor_type": actor.kind.value, "actor": actor.name}
+    )
     requeued, _ = result.one()
     return int(requeued)

@@ -7,6 +7,7 @@ import asyncio
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from event_review.central.identity.actor import Actor
 from event_review.central.metrics import REQUEUED
 from event_review.central.requeue import repository
 
@@ -18,14 +19,15 @@ log = structlog.get_logger(__name__)
 # backlog drains faster on two or more cores (see docs/benchmarks.md) while no
 # statement holds its locks for long, unlike one plain UPDATE of them all.
 WORKERS = 2
+REQUEUE = Actor.service("requeue")
 
 
 async def requeue_stale(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
     chunk: int,
-    actor: str,
-    workers: int = 1,
+    actor: Actor = REQUEUE,
+    workers: int = WORKERS,
 ) -> int:
     """Re-queue in chunks, one transaction each; returns how many events went back.
 
@@ -46,5 +48,5 @@ async def requeue_stale(
                 return total
 
     total = sum(await asyncio.gather(*(drain() for _ in range(max(1, workers)))))
-    log.info("requeue.done", requeued=total, actor=actor, workers=workers)
+    log.info("requeue.done", requeued=total, actor=actor.name, workers=workers)
     return total

@@ -7,6 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.audit import repository as audit
+from event_review.central.db.models import AuditAction
+from event_review.central.identity.actor import Actor
 
 # Completed events whose region no longer wants them centrally, a bounded
 # chunk at a time. The audit log keeps who reviewed what and when.
@@ -33,12 +35,12 @@ async def purge_chunk(session: AsyncSession, chunk: int) -> list[tuple[uuid.UUID
 
 
 async def delete_events(
-    session: AsyncSession, event_ids: Sequence[uuid.UUID], *, actor: str
+    session: AsyncSession, event_ids: Sequence[uuid.UUID], *, actor: Actor
 ) -> None:
     await session.execute(
         text("DELETE FROM events WHERE event_id = ANY(:ids) AND status = 'completed'"),
         {"ids": list(event_ids)},
     )
     await audit.record_many(
-        session, actor_type="service", actor=actor, action="event.purged", event_ids=event_ids
+        session, actor=actor, action=AuditAction.EVENT_PURGED, event_ids=event_ids
     )

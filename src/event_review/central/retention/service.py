@@ -8,13 +8,20 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from event_review.central.audit import repository as audit
+from event_review.central.db.models import AuditAction
+from event_review.central.identity.actor import Actor
 from event_review.central.retention import repository
 
 log = structlog.get_logger(__name__)
 
+PURGE = Actor.service("purge")
+
 
 async def purge(
-    sessionmaker: async_sessionmaker[AsyncSession], *, chunk: int = 5_000, actor: str = "purge"
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    chunk: int = 5_000,
+    actor: Actor = PURGE,
 ) -> dict[str, int]:
     """Delete what the policies say; returns deleted counts per region."""
     counts: Counter[str] = Counter()
@@ -23,9 +30,8 @@ async def purge(
             deleted = await repository.purge_chunk(session, chunk)
             await audit.record_many(
                 session,
-                actor_type="service",
                 actor=actor,
-                action="event.purged",
+                action=AuditAction.EVENT_PURGED,
                 event_ids=[event_id for event_id, _ in deleted],
             )
         counts.update(region for _, region in deleted)

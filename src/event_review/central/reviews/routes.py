@@ -4,8 +4,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from event_review.central.auth.dependencies import CurrentPrincipal
 from event_review.central.events.schemas import EventOut
+from event_review.central.identity.dependencies import CurrentPrincipal
 from event_review.central.reviews import service
 from event_review.central.reviews.schemas import ReviewRequest
 from event_review.contracts.errors import ErrorBody

@@ -4,10 +4,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.auth.principal import Principal
 from event_review.central.db.models import EventStatus
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
+from event_review.central.identity.principal import Principal
 from event_review.central.metrics import REVIEWED
 from event_review.central.reviews import repository
 from event_review.central.reviews.schemas import ReviewRequest

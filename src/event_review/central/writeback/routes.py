@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
 from event_review.central.audit import repository as audit
-from event_review.central.auth.dependencies import require_role
-from event_review.central.auth.principal import Principal
-from event_review.central.db.models import OutboxStatus, Role
+from event_review.central.db.models import AuditAction, OutboxStatus
+from event_review.central.identity.dependencies import Admin
 from event_review.central.writeback import repository
 from event_review.central.writeback.schemas import WritebackOut, WritebackPage
 from event_review.contracts.errors import ErrorBody
@@ -15,8 +14,6 @@ from event_review.runtime.database import DbSession
 from event_review.runtime.errors import Conflict, NotFound
 
 router = APIRouter(prefix="/api/v1/admin/writebacks", tags=["admin"])
-
-Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 
 
 @router.get("", response_model=WritebackPage)
@@ -55,9 +52,8 @@ async def retry_writeback(
     updated = await repository.requeue(session, outbox_id)
     await audit.record(
         session,
-        actor_type="user",
-        actor=admin.actor,
-        action="writeback.retried",
+        actor=admin.as_actor(),
+        action=AuditAction.WRITEBACK_RETRIED,
         event_id=updated.event_id,
         details={"outbox_id": outbox_id},
     )

@@ -20,6 +20,8 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from event_review.central.audit import repository as audit
+from event_review.central.db.models import AuditAction
+from event_review.central.identity.actor import Actor
 from event_review.central.metrics import WRITEBACK_ATTEMPTS, WRITEBACK_LAG
 from event_review.central.regional_client import RegionalCallError, RegionalClient
 from event_review.central.retention import repository as retention
@@ -31,7 +33,7 @@ from event_review.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-ACTOR = "writeback"
+ACTOR = Actor.service("writeback")
 LOOP = "writeback"
 
 
@@ -97,9 +99,8 @@ class WritebackWorker:
             await repository.mark_delivered(session, delivery)
             await audit.record(
                 session,
-                actor_type="service",
                 actor=ACTOR,
-                action="event.completed",
+                action=AuditAction.EVENT_COMPLETED,
                 event_id=delivery.event_id,
                 details={"region": delivery.region_code, "attempts": delivery.attempts},
             )
@@ -123,9 +124,8 @@ class WritebackWorker:
                 await repository.park(session, delivery.outbox_id, error)
                 await audit.record(
                     session,
-                    actor_type="service",
                     actor=ACTOR,
-                    action="writeback.failed",
+                    action=AuditAction.WRITEBACK_FAILED,
                     event_id=delivery.event_id,
                     details={"attempts": delivery.attempts, "error": error[:500]},
                 )

@@ -6,14 +6,21 @@ from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 
 from event_review.contracts.errors import ErrorBody
-from event_review.contracts.ingest import ExternalEventId
-from event_review.contracts.regional import IDEMPOTENCY_HEADER, RecordedReview, ReviewOutcome
+from event_review.contracts.fields import ExternalEventId
+from event_review.contracts.regional import (
+    IDEMPOTENCY_HEADER,
+    PAYLOAD_ROUTE,
+    REGIONAL_EVENTS_PREFIX,
+    REVIEW_ROUTE,
+    RecordedReview,
+    ReviewOutcome,
+)
 from event_review.regional.api import service
 from event_review.regional.api.calls import VerifiedCall
 from event_review.runtime.database import DbSession
 
 router = APIRouter(
-    prefix="/regional/v1/events",
+    prefix=REGIONAL_EVENTS_PREFIX,
     tags=["regional"],
     responses={
         401: {"model": ErrorBody, "description": "Not signed by the centre, expired or replayed"},
@@ -27,7 +34,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.get("/{external_event_id}", response_class=Response)
+@router.get(PAYLOAD_ROUTE, response_class=Response)
 async def fetch_payload(
     external_event_id: ExternalEventId, call: VerifiedCall, session: DbSession
 ) -> Response:
@@ -41,7 +48,7 @@ async def fetch_payload(
 
 
 @router.post(
-    "/{external_event_id}/review",
+    REVIEW_ROUTE,
     response_model=RecordedReview,
     responses={409: {"model": ErrorBody, "description": "Recorded under another key"}},
 )

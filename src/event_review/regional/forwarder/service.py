@@ -26,6 +26,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from event_review.contracts.ingest import INGEST_BATCH_PATH, INGEST_EVENT_PATH
 from event_review.regional.forwarder.metadata import pending, to_metadata
 from event_review.regional.forwarder.metrics import (
     CENTRE_UNAVAILABLE,
@@ -39,22 +40,9 @@ from event_review.runtime.loops import LoopState, backoff
 
 log = structlog.get_logger(__name__)
 
-INGEST_BATCH_PATH = "/api/v1/internal-ingest/events"
-INGEST_ONE_PATH = "/api/v1/internal-ingest/event"
-# Below uvicorn's keep-alive timeout (5 s): a pooled connection the server is
-# about to close is not picked for the next send.
-KEEPALIVE_SECONDS = 2.0
 # A connection the server closed between two sends fails the next one before
 # any byte was answered; the send is repeated once on a fresh connection.
 _DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
-
-
-def forwarder_http_client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(30.0, connect=5.0),
-        limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
-        trust_env=False,
-    )
 
 
 class CentreUnavailable(Exception):
@@ -205,7 +193,7 @@ class Forwarder:
             # one bad event cannot hold up the region's queue.
             refused = []
             for seq, body in batch:
-                single = await self._post(INGEST_ONE_PATH, body)
+                single = await self._post(INGEST_EVENT_PATH, body)
                 if single.status_code == 422:
                     refused.append((seq, body["external_event_id"], single.text[:2000]))
                 elif single.status_code not in (200, 201):

@@ -71,5 +71,5 @@ async def simulate(
             delay = due - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-    log.info("simulate.done", region=region, events=written)
+    log.debug("simulate.done", region=region, events=written)
     return written

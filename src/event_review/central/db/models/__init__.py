@@ -1,6 +1,6 @@
 """One module per table; importing this package registers them all on Base.metadata."""
 
-from event_review.central.db.models.audit import AuditEntry
+from event_review.central.db.models.audit import ActorType, AuditAction, AuditEntry
 from event_review.central.db.models.event import Event, EventStatus, ReviewDecision
 from event_review.central.db.models.outbox import OutboxStatus, WritebackOutbox
 from event_review.central.db.models.region import IngestKey, Region, RetentionPolicy
@@ -9,6 +9,8 @@ from event_review.central.db.models.team import Team, TeamRegion
 from event_review.central.db.models.user import Role, User
 
 __all__ = [
+    "ActorType",
+    "AuditAction",
     "AuditEntry",
     "Event",
     "EventStatus",

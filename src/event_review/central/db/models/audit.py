@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Index, String, func, text
@@ -9,6 +10,47 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from event_review.central.db.base import Base
+
+
+class ActorType(StrEnum):
+    """Who acts: a signed-in user, an operator at the command line, a region's
+    forwarder, or one of the platform's own services (write-back, re-queue)."""
+
+    USER = "user"
+    OPERATOR = "operator"
+    REGION = "region"
+    SERVICE = "service"
+
+
+class AuditAction(StrEnum):
+    """Every action the audit trail records; SQL statements that write audit rows
+    take their action from here too."""
+
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGOUT = "auth.logout"
+    AUTH_REFRESH_REUSE_DETECTED = "auth.refresh_reuse_detected"
+    EVENT_ASSIGNED = "event.assigned"
+    EVENT_COMPLETED = "event.completed"
+    EVENT_INGESTED = "event.ingested"
+    EVENT_PAYLOAD_VIEWED = "event.payload_viewed"
+    EVENT_PURGED = "event.purged"
+    EVENT_RELEASED = "event.released"
+    EVENT_REQUEUED = "event.requeued"
+    EVENT_REVIEWED = "event.reviewed"
+    REGION_ADDED = "region.added"
+    REGION_INGEST_KEY_ISSUED = "region.ingest_key_issued"
+    REGION_INGEST_KEYS_REVOKED = "region.ingest_keys_revoked"
+    REGION_UPDATED = "region.updated"
+    TEAM_ADDED = "team.added"
+    TEAM_UPDATED = "team.updated"
+    USER_ACTIVATED = "user.activated"
+    USER_ADDED = "user.added"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_PASSWORD_RESET = "user.password_reset"
+    USER_PROVISIONED_BY_SSO = "user.provisioned_by_sso"
+    USER_UPDATED = "user.updated"
+    WRITEBACK_FAILED = "writeback.failed"
+    WRITEBACK_RETRIED = "writeback.retried"
 
 
 class AuditEntry(Base):
@@ -27,8 +69,8 @@ class AuditEntry(Base):
     occurred_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
-    actor_type: Mapped[str] = mapped_column(String(16))  # user | region | service | operator
+    actor_type: Mapped[str] = mapped_column(String(16))  # an ActorType
     actor: Mapped[str] = mapped_column(String(128))
-    action: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))  # an AuditAction
     event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from event_review.central.db.models import Role
+from event_review.central.identity.actor import Actor
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class Principal:
     @property
     def actor(self) -> str:
         return self.username
+
+    def as_actor(self) -> Actor:
+        return Actor.user(self.username)
 
     def may_oversee(self, region_code: str) -> bool:
         """Leads and admins see every event of their team's regions, held or not."""

@@ -1,35 +1,24 @@
-"""What every command shares: settings, the database, and how results and errors print."""
+"""What every command shares: settings, and how results and errors print."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import typer
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.migrate import ensure_at_head
-from event_review.runtime.database import Database
 from event_review.runtime.errors import ApiError, sqlstate_of
 from event_review.runtime.logging import configure_logging
 from event_review.runtime.migrations import SchemaNotReadyError
-from event_review.runtime.postgres import (
-    CENTRAL_EMBEDDED_DATABASE,
-    DatabaseConfigError,
-    ServerLocation,
-    regional_database_name,
-    resolve,
-)
+from event_review.runtime.postgres import DatabaseConfigError
 from event_review.settings import InsecureSettingsError, Settings
-
-T = TypeVar("T")
+from event_review.targets.lifecycle import Stopped
 
 JsonOption = typer.Option(False, "--json", help="Print one JSON object instead of text.")
 
@@ -70,6 +59,8 @@ def friendly_errors(as_json: bool = False) -> Iterator[None]:
         fail(str(exc), as_json=as_json, code="invalid_database_url")
     except InsecureSettingsError as exc:
         fail(str(exc), as_json=as_json, code="insecure_settings")
+    except Stopped:
+        raise typer.Exit(0) from None
     except OSError as exc:
         fail(f"cannot reach the database: {exc}", as_json=as_json, code="database_unreachable")
     except DBAPIError as exc:
@@ -81,57 +72,6 @@ def friendly_errors(as_json: bool = False) -> Iterator[None]:
         else:
             message = f"database error: {str(exc.orig).splitlines()[0]}"
         fail(message, as_json=as_json, code="database_error")
-
-
-def central_location(settings: Settings, *, create: bool = True) -> ServerLocation:
-    """DATABASE_URL, or the central database on the embedded server.
-
-    `create=False` for commands that only read: they never make a cluster or a database.
-    """
-    return resolve(
-        settings.database_url, settings.data_dir, CENTRAL_EMBEDDED_DATABASE, create=create
-    )
-
-
-def regional_location(
-    settings: Settings, region_code: str, *, create: bool = True
-) -> ServerLocation:
-    """REGIONAL_DATABASE_URL, or the region's own database on the embedded server."""
-    name = regional_database_name(CENTRAL_EMBEDDED_DATABASE, region_code)
-    return resolve(
-        settings.regional_database_url,
-        settings.data_dir,
-        name,
-        create=create,
-        setting="REGIONAL_DATABASE_URL",
-    )
-
-
-def in_transaction(
-    settings: Settings,
-    work: Callable[[AsyncSession], Awaitable[T]],
-    *,
-    app_name: str,
-    read_only: bool = False,
-) -> T:
-    """Run `work` in one committed transaction on a migrated central database."""
-
-    location = central_location(settings, create=not read_only)
-
-    async def run() -> T:
-        database = Database.connect(
-            location, application_name=f"event-review-{app_name}", pool_size=1
-        )
-        try:
-            async with database.sessionmaker() as session:
-                await ensure_at_head(await session.connection())
-                result = await work(session)
-                await session.commit()  # closing without commit rolls back on error
-                return result
-        finally:
-            await database.dispose()
-
-    return asyncio.run(run())
 
 
 def emit(result: BaseModel | list[BaseModel], *, as_json: bool, text: str) -> None:

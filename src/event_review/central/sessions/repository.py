@@ -1,3 +1,10 @@
+"""Sessions: what an access token names and a refresh token renews.
+
+Login and refresh make and rotate them (central.auth); deactivating a user or
+resetting a password ends them (central.users). Both come here, so a session
+is made, read and ended in one place.
+"""
+
 from __future__ import annotations
 
 import uuid
@@ -22,10 +29,6 @@ class SessionRow:
     session_id: uuid.UUID
     expires_at: datetime
     revoked_at: datetime | None
-
-
-async def get_user_by_username(session: AsyncSession, username: str) -> User | None:
-    return await session.scalar(select(User).where(User.username == username))
 
 
 async def create_session(
@@ -93,13 +96,19 @@ async def rotate_refresh_token(session: AsyncSession, session_id: uuid.UUID, new
     )
 
 
-async def user_is_active(session: AsyncSession, user_id: uuid.UUID) -> bool:
-    return bool(await session.scalar(select(User.is_active).where(User.user_id == user_id)))
-
-
 async def revoke_session(session: AsyncSession, session_id: uuid.UUID) -> None:
     await session.execute(
         update(UserSession)
         .where(UserSession.session_id == session_id, UserSession.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
+
+
+async def revoke_user_sessions(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """End every live session of the user now; their tokens stop working at once."""
+    result = await session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

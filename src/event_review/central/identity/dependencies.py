@@ -1,17 +1,16 @@
-"""Authentication and authorisation for routes: one place decides who may call what."""
+"""Who may call a route: the dependencies every route declares its access rule with."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from event_review.central.auth import service
-from event_review.central.auth.principal import Principal
 from event_review.central.db.models import Role
+from event_review.central.identity import service
+from event_review.central.identity.principal import Principal
 from event_review.central.limits import enforce, limits
 from event_review.runtime.access import access_rule
 from event_review.runtime.database import DbSession
@@ -63,12 +62,6 @@ def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
-@access_rule("service-token")
-async def require_service_token(settings: AppSettings, credentials: BearerCredentials) -> None:
-    """Internal callers (the re-queue CronJob) present the shared service token."""
-    presented = bearer_token(credentials)
-    if not hmac.compare_digest(presented.encode(), settings.effective_service_token.encode()):
-        raise Unauthorized("the service token is not valid", code="invalid_service_token")
-
-
-ServiceCaller = Depends(require_service_token)
+Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+# Leads and admins: who sees every event of their team's regions.
+Overseer = Annotated[Principal, Depends(require_role(Role.LEAD, Role.ADMIN))]

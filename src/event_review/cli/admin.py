@@ -1,4 +1,4 @@
-"""Administration commands: what an operator runs first (regions, teams, users)."""
+"""Administration commands: regions, teams, users, keys, and a look into a region."""
 
 from __future__ import annotations
 
@@ -6,22 +6,32 @@ import json
 
 import typer
 
-from event_review.central.admin import service
-from event_review.central.db.models import RetentionPolicy, Role
-from event_review.cli_support import (
+from event_review.cli.support import (
     JsonOption,
     emit,
+    fail,
     friendly_errors,
-    in_transaction,
     load_settings,
     read_password,
 )
-
-OPERATOR = "cli"
+from event_review.targets import operator
+from event_review.targets.lifecycle import Side, in_transaction
+from event_review.targets.operator import RetentionPolicy, Role
 
 regions_app = typer.Typer(help="Regions: where events come from and where their payloads stay.")
 teams_app = typer.Typer(help="Teams and the regions whose events they review.")
 users_app = typer.Typer(help="Users: reviewers, leads and admins.")
+keys_app = typer.Typer(help="Keys that sign the centre's calls to the regions.")
+regional_app = typer.Typer(help="Look into a region's own database (run inside the region).")
+
+SUB_APPS = {
+    "regions": regions_app,
+    "teams": teams_app,
+    "users": users_app,
+    "keys": keys_app,
+    "regional": regional_app,
+}
+NAME = "admin"  # how these commands appear in pg_stat_activity
 
 
 @regions_app.command("add")
@@ -36,9 +46,7 @@ def regions_add(
     settings = load_settings()
     with friendly_errors(as_json):
         created = in_transaction(
-            settings,
-            lambda s: service.add_region(s, code, api_url, actor=OPERATOR),
-            app_name="admin",
+            settings, lambda s: operator.add_region(s, code, api_url), name=NAME
         )
     emit(
         created,
@@ -64,9 +72,7 @@ def regions_set_retention(
     settings = load_settings()
     with friendly_errors(as_json):
         region = in_transaction(
-            settings,
-            lambda s: service.set_retention(s, code, policy, days, actor=OPERATOR),
-            app_name="admin",
+            settings, lambda s: operator.set_retention(s, code, policy, days), name=NAME
         )
     suffix = f" ({region.retention_days} days)" if region.retention_days is not None else ""
     emit(region, as_json=as_json, text=f"region {region.code}: {region.retention_policy}{suffix}")
@@ -80,11 +86,7 @@ def regions_rotate_key(
     """Issue a new ingest key; the old one keeps working until `revoke-old-keys`."""
     settings = load_settings()
     with friendly_errors(as_json):
-        key = in_transaction(
-            settings,
-            lambda s: service.issue_ingest_key(s, code, revoke_others=False, actor=OPERATOR),
-            app_name="admin",
-        )
+        key = in_transaction(settings, lambda s: operator.rotate_key(s, code), name=NAME)
     if as_json:
         typer.echo(json.dumps({"code": code.lower(), "ingest_key": key}))
     else:
@@ -100,11 +102,7 @@ def regions_revoke_old_keys(
     """Finish a rotation: every ingest key of the region but the newest stops working now."""
     settings = load_settings()
     with friendly_errors(as_json):
-        revoked = in_transaction(
-            settings,
-            lambda s: service.revoke_old_ingest_keys(s, code, actor=OPERATOR),
-            app_name="admin",
-        )
+        revoked = in_transaction(settings, lambda s: operator.revoke_old_keys(s, code), name=NAME)
     if as_json:
         typer.echo(json.dumps({"code": code.lower(), "revoked": revoked}))
     else:
@@ -116,7 +114,7 @@ def regions_list(as_json: bool = JsonOption) -> None:
     """List the registered regions."""
     settings = load_settings()
     with friendly_errors(as_json):
-        regions = in_transaction(settings, service.list_regions, app_name="admin", read_only=True)
+        regions = in_transaction(settings, operator.list_regions, name=NAME, read_only=True)
     lines = [f"{'CODE':<16} {'RETENTION':<20} API URL"] + [
         f"{r.code:<16} {r.retention_policy:<20} {r.api_url}" for r in regions
     ]
@@ -135,9 +133,7 @@ def teams_add(
     settings = load_settings()
     codes = [c for c in regions.split(",") if c.strip()]
     with friendly_errors(as_json):
-        team = in_transaction(
-            settings, lambda s: service.add_team(s, name, codes, actor=OPERATOR), app_name="admin"
-        )
+        team = in_transaction(settings, lambda s: operator.add_team(s, name, codes), name=NAME)
     emit(
         team,
         as_json=as_json,
@@ -150,7 +146,7 @@ def teams_list(as_json: bool = JsonOption) -> None:
     """List teams and their regions."""
     settings = load_settings()
     with friendly_errors(as_json):
-        teams = in_transaction(settings, service.list_teams, app_name="admin", read_only=True)
+        teams = in_transaction(settings, operator.list_teams, name=NAME, read_only=True)
     lines = [f"{'TEAM':<24} REGIONS"] + [f"{t.name:<24} {','.join(t.regions)}" for t in teams]
     emit(list(teams), as_json=as_json, text="\n".join(lines))
 
@@ -172,9 +168,7 @@ def users_add(
     password = read_password(password_stdin)
     with friendly_errors(as_json):
         user = in_transaction(
-            settings,
-            lambda s: service.add_user(s, username, password, role, team, actor=OPERATOR),
-            app_name="admin",
+            settings, lambda s: operator.add_user(s, username, password, role, team), name=NAME
         )
     emit(
         user,
@@ -188,9 +182,52 @@ def users_list(as_json: bool = JsonOption) -> None:
     """List users with their role and team."""
     settings = load_settings()
     with friendly_errors(as_json):
-        users = in_transaction(settings, service.list_users, app_name="admin", read_only=True)
+        users = in_transaction(settings, operator.list_users, name=NAME, read_only=True)
     lines = [f"{'USERNAME':<24} {'ROLE':<9} {'TEAM':<24} ACTIVE"] + [
         f"{u.username:<24} {u.role.value:<9} {u.team or '-':<24} {'yes' if u.is_active else 'no'}"
         for u in users
     ]
     emit(list(users), as_json=as_json, text="\n".join(lines))
+
+
+@keys_app.command("generate")
+def keys_generate(as_json: bool = JsonOption) -> None:
+    """Make a new Ed25519 key pair: the private half for the centre, the public for regions."""
+    private_pem, public_pem = operator.new_key_pair()
+    if as_json:
+        typer.echo(json.dumps({"private_key": private_pem, "public_key": public_pem}))
+        return
+    typer.echo("# centre: EVENT_REVIEW_REGIONAL_SIGNING_KEY (keep secret)")
+    typer.echo(private_pem)
+    typer.echo("# every region: EVENT_REVIEW_CENTRAL_PUBLIC_KEYS")
+    typer.echo(public_pem)
+
+
+@regional_app.command("show")
+def regional_show(
+    external_event_id: str = typer.Argument(..., help="The region's id of the event."),
+    region: str = typer.Option(..., "--region", help="Region code."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Show a regional event's review outcome as the region recorded it (not its payload)."""
+    settings = load_settings()
+    code = region.lower()
+    with friendly_errors(as_json):
+        found = in_transaction(
+            settings,
+            lambda s: operator.regional_review(s, external_event_id),
+            name=f"show-{code}",
+            side=Side.REGIONAL,
+            region=code,
+            read_only=True,
+        )
+    if found is None:
+        fail(f"no event {external_event_id!r} in region {code}", as_json=as_json, code="not_found")
+    if as_json:
+        typer.echo(json.dumps(found))
+    else:
+        typer.echo(
+            "\n".join(
+                f"{key:<20} {value if value is not None else '-'}" for key, value in found.items()
+            )
+        )

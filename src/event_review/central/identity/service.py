@@ -1,0 +1,44 @@
+"""How a bearer token becomes a Principal: the token names a session, the session row decides.
+
+Logout, deactivation and a password reset end sessions, so they take effect
+on the next request, on every replica.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from event_review.central.db.models import Role
+from event_review.central.identity.principal import Principal
+from event_review.central.identity.tokens import InvalidTokenError, decode_token
+from event_review.central.sessions import repository as sessions
+from event_review.runtime.errors import Unauthorized
+from event_review.settings import Settings
+
+
+async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
+    try:
+        claims = decode_token(settings.jwt_verification_secrets, token)
+    except InvalidTokenError as exc:
+        raise Unauthorized(str(exc), code="invalid_token") from exc
+    row = await sessions.load_session(session, claims.session_id)
+    if row is None or row.user_id != claims.user_id:
+        raise Unauthorized("the access token is not valid", code="invalid_token")
+    if row.revoked_at is not None:
+        raise Unauthorized("this session has been logged out; log in again", code="session_revoked")
+    if row.expires_at <= datetime.now(UTC):
+        raise Unauthorized("this session has expired; log in again", code="session_expired")
+    if not row.is_active:
+        raise Unauthorized("this account is deactivated", code="account_inactive")
+    return Principal(
+        user_id=row.user_id,
+        username=row.username,
+        role=Role(row.role),
+        team_id=row.team_id,
+        team_name=row.team_name,
+        region_codes=frozenset(row.region_codes),
+        session_id=row.session_id,
+        session_expires_at=row.expires_at,
+    )
