@@ -17,7 +17,7 @@ from event_review.central.regions.schemas import (
     RegionOut,
     RegionUpdate,
 )
-from event_review.contracts.errors import ErrorBody
+from event_review.contracts.errors import documented
 from event_review.contracts.fields import LINE
 from event_review.runtime.database import DbSession
 
@@ -27,12 +27,9 @@ router = APIRouter(prefix="/api/v1/admin/regions", tags=["admin"])
 Code = Annotated[str, Path(max_length=64), LINE]
 # A freshly issued ingest key is a secret: no cache may keep the response.
 _NO_STORE = {"Cache-Control": "no-store"}
-_ERRORS: dict[int | str, dict[str, object]] = {
-    403: {"model": ErrorBody, "description": "Your role may not do this"},
-    404: {"model": ErrorBody, "description": "No such region"},
-    409: {"model": ErrorBody, "description": "The region exists already"},
-    422: {"model": ErrorBody, "description": "Invalid input, naming each bad field"},
-}
+_ERRORS = documented(
+    e403="Your role may not do this", e404="No such region", e409="The region exists already"
+)
 
 
 @router.get("", response_model=Page[RegionOut])

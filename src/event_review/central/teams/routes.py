@@ -10,19 +10,18 @@ from event_review.central.identity.dependencies import Admin, Overseer
 from event_review.central.paging import DEFAULT_PAGE, Limit, Offset, Page
 from event_review.central.teams import service
 from event_review.central.teams.schemas import TeamCreate, TeamOut, TeamUpdate
-from event_review.contracts.errors import ErrorBody
+from event_review.contracts.errors import documented
 from event_review.runtime.database import DbSession
 
 router = APIRouter(prefix="/api/v1/admin/teams", tags=["admin"])
 
 # Team ids are PostgreSQL integers: anything larger can name no team.
 TeamId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-_ERRORS: dict[int | str, dict[str, object]] = {
-    403: {"model": ErrorBody, "description": "Your role may not do this"},
-    404: {"model": ErrorBody, "description": "No such team, or an unknown region"},
-    409: {"model": ErrorBody, "description": "A team of that name exists already"},
-    422: {"model": ErrorBody, "description": "Invalid input, naming each bad field"},
-}
+_ERRORS = documented(
+    e403="Your role may not do this",
+    e404="No such team, or an unknown region",
+    e409="A team of that name exists already",
+)
 
 
 @router.get("", response_model=Page[TeamOut])

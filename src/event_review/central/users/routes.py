@@ -11,18 +11,17 @@ from event_review.central.identity.dependencies import Admin
 from event_review.central.paging import DEFAULT_PAGE, Limit, Offset, Page
 from event_review.central.users import service
 from event_review.central.users.schemas import PasswordReset, UserCreate, UserOut, UserUpdate
-from event_review.contracts.errors import ErrorBody
+from event_review.contracts.errors import documented
 from event_review.contracts.fields import LINE
 from event_review.runtime.database import DbSession
 
 router = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    403: {"model": ErrorBody, "description": "Admins only"},
-    404: {"model": ErrorBody, "description": "No such user, or an unknown team"},
-    409: {"model": ErrorBody, "description": "The user exists already, or it would lock you out"},
-    422: {"model": ErrorBody, "description": "Invalid input, naming each bad field"},
-}
+_ERRORS = documented(
+    e403="Admins only",
+    e404="No such user, or an unknown team",
+    e409="The user exists already, or it would lock you out",
+)
 
 
 @router.get("", response_model=Page[UserOut])
