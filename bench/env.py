@@ -15,11 +15,12 @@ import asyncpg
 import httpx
 from argon2 import PasswordHasher
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from tests.fixtures.processes import ManagedProcess, ProcessGroup, database_url, free_port
 
 from bench.pg import PgServer
 from bench.progress import Progress
 from bench.scales import REGIONS, Scale
-from bench.services import Service, Services, base_env, database_url, free_port
+from bench.services import READY_TIMEOUT, base_env
 from event_review.central.db import migrate as central_migrations
 from event_review.central.regions.keys import digest, new_ingest_key
 from event_review.regional.store.migrate import REGIONAL_SCHEMA
@@ -53,11 +54,11 @@ class Env:
     ingest_keys: dict[str, str]
     reviewers: list[User]
     lead: User
-    services: Services
-    centre: Service
-    region_api: Service
+    services: ProcessGroup
+    centre: ManagedProcess
+    region_api: ManagedProcess
     key: Ed25519PrivateKey
-    forwarders: list[Service] = field(default_factory=list)
+    forwarders: list[ManagedProcess] = field(default_factory=list)
     profile_dir: Path | None = None  # --profile: py-spy output of the services
 
     @property
@@ -66,12 +67,10 @@ class Env:
 
     @property
     def centre_url(self) -> str:
-        assert self.centre.base_url is not None
         return self.centre.base_url
 
     @property
     def region_api_url(self) -> str:
-        assert self.region_api.base_url is not None
         return self.region_api.base_url
 
     def service_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -184,7 +183,7 @@ async def environment(scale: Scale, progress: Progress) -> AsyncIterator[Env]:
     tmp = Path(tempfile.mkdtemp(prefix="event-review-bench-"))
     tmp.chmod(0o755)  # the embedded server may run as its own system user
     pg = await PgServer.start(tmp, progress)
-    services = Services(tmp / "logs")
+    services = ProcessGroup(tmp / "logs")
     try:
         progress.say(f"PostgreSQL {pg.version}; creating and migrating databases")
         central_db = await pg.create_database("central")
@@ -219,26 +218,24 @@ async def environment(scale: Scale, progress: Progress) -> AsyncIterator[Env]:
         common = base_env(tmp / "data", central, {})
         centre = services.start(
             "serve-all",
-            [
-                *("serve", "all", "--host", "127.0.0.1", "--port", str(centre_port)),
-                *(("--workers", str(scale.centre_workers)) if scale.centre_workers > 1 else ()),
-            ],
-            common,
+            *("serve", "all", "--host", "127.0.0.1", "--port", str(centre_port)),
+            *(("--workers", str(scale.centre_workers)) if scale.centre_workers > 1 else ()),
+            env=common,
             port=centre_port,
         )
         region_api = services.start(
             f"regional-api-{PAYLOAD_REGION}",
-            [
-                *("serve", "regional-api", "--region", PAYLOAD_REGION),
-                *("--host", "127.0.0.1", "--port", str(region_port)),
-            ],
-            {**common, "REGIONAL_DATABASE_URL": database_url(regional[PAYLOAD_REGION])},
+            *("serve", "regional-api", "--region", PAYLOAD_REGION),
+            *("--host", "127.0.0.1", "--port", str(region_port)),
+            env={**common, "REGIONAL_DATABASE_URL": database_url(regional[PAYLOAD_REGION])},
             port=region_port,
         )
-        await asyncio.gather(centre.wait_ready(), region_api.wait_ready())
+        await asyncio.gather(
+            centre.wait_ready_async(READY_TIMEOUT), region_api.wait_ready_async(READY_TIMEOUT)
+        )
         progress.say("services ready; logging in the reviewers")
         async with httpx.AsyncClient(
-            base_url=centre.base_url or "", timeout=30.0, trust_env=False
+            base_url=centre.base_url, timeout=30.0, trust_env=False
         ) as http:
             await _login(http, [*reviewers, lead])
         env = Env(

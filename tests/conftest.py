@@ -42,6 +42,7 @@ from event_review.runtime.postgres import (
 from event_review.settings import Environment, Settings
 from event_review.targets.registry import SERVERS
 from tests.factories import Factory
+from tests.fixtures.databases import clone_database
 
 RUN_ID = uuid.uuid4().hex[:8]
 
@@ -90,20 +91,10 @@ def template_db(server: ServerLocation) -> Iterator[ServerLocation]:
     yield from _migrated(server, "tpl")
 
 
-async def _clone(template: ServerLocation) -> ServerLocation:
-    location = template.with_database(f"{template.database}_{uuid.uuid4().hex[:10]}")
-    conn = await asyncpg.connect(template.with_database("postgres").asyncpg_dsn())
-    try:
-        await conn.execute(f'CREATE DATABASE "{location.database}" TEMPLATE "{template.database}"')
-    finally:
-        await conn.close()
-    return location
-
-
 @pytest.fixture
 async def fresh_db(template_db: ServerLocation) -> AsyncIterator[ServerLocation]:
     """A migrated database of this test's own, committed state allowed."""
-    location = await _clone(template_db)
+    location = await clone_database(template_db)
     yield location
     await drop_database(location)
 
@@ -178,7 +169,7 @@ def regional_template_db(server: ServerLocation) -> Iterator[ServerLocation]:
 @pytest.fixture
 async def regional_db(regional_template_db: ServerLocation) -> AsyncIterator[Database]:
     """A fresh, migrated regional database of this test's own."""
-    location = await _clone(regional_template_db)
+    location = await clone_database(regional_template_db)
     database = Database.connect(location, application_name="test-regional", pool_size=5)
     yield database
     await database.dispose()

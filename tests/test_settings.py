@@ -18,7 +18,8 @@ from event_review.settings import (
     Settings,
 )
 from event_review.targets.registry import BY_NAME, LOOPS, SERVERS
-from tests.cli_helpers import free_port, run_cli
+from tests.fixtures.cli import run_cli
+from tests.fixtures.processes import free_port
 
 JWT = "EVENT_REVIEW_JWT_SECRET"
 SIGNING_KEY = "EVENT_REVIEW_REGIONAL_SIGNING_KEY"

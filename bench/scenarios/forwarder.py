@@ -14,12 +14,12 @@ import time
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+from tests.fixtures.processes import ManagedProcess, database_url
 
 from bench.env import Env
 from bench.profiling import py_spy
 from bench.report import Figure, at_least, at_most
 from bench.scales import REGIONS
-from bench.services import Service, database_url
 from bench.sql import asyncpg_sql
 from bench.stats import ms, percentile, rate
 from event_review.regional.forwarder import metadata as forwarder_metadata
@@ -187,14 +187,16 @@ async def _idle_latencies(env: Env, central_dsn: str, prefix: str) -> list[float
     return latencies
 
 
-def _start_forwarders(env: Env) -> list[Service]:
+def _start_forwarders(env: Env) -> list[ManagedProcess]:
     started = []
     for region in REGIONS:
         started.append(
             env.services.start(
                 f"forwarder-{region}",
-                ["forwarder", "--region", region],
-                env.service_env(
+                "forwarder",
+                "--region",
+                region,
+                env=env.service_env(
                     {
                         "REGIONAL_DATABASE_URL": database_url(env.regional[region]),
                         "EVENT_REVIEW_INGEST_KEY": env.ingest_keys[region],
@@ -228,7 +230,7 @@ async def run(env: Env) -> list[Figure]:
     await env.pg.checkpoint()
 
     say(f"forwarder: starting 4 forwarders; {total:,} queued events to the centre (platform)")
-    forwarders: list[Service] = []
+    forwarders: list[ManagedProcess] = []
 
     async def start_platform() -> Callable[[], None]:
         forwarders.extend(_start_forwarders(env))
@@ -253,7 +255,7 @@ async def run(env: Env) -> list[Figure]:
             platform = await _measure(env, env.central.asyncpg_dsn(), "fw-p", start_and_profile)
     finally:
         for f in forwarders:
-            env.services.stop(f)
+            f.stop()
 
     say("forwarder: the same rows again through raw asyncpg forwarders (baseline)")
     for region in REGIONS:

@@ -22,9 +22,16 @@ import httpx
 import pytest
 
 from event_review.runtime.postgres import ServerLocation
-from tests.cli_helpers import CliResult, cli_env, database_url, empty_database, run_cli
 from tests.deploy.helpers import Nginx, nginx_binary, running_nginx
-from tests.process_helpers import ManagedProcess, free_port, process_group, wait_until_async
+from tests.fixtures.cli import CliResult, cli_env, run_cli
+from tests.fixtures.databases import empty_database
+from tests.fixtures.processes import (
+    ManagedProcess,
+    database_url,
+    free_port,
+    process_group,
+    wait_until_async,
+)
 
 PASSWORD = "gateway-test-password"
 EVENTS = 5

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from event_review.contracts import signing
 from event_review.runtime.keys import signing_key, verification_keys
 from event_review.settings import Environment, InsecureSettingsError, Settings
-from tests.cli_helpers import run_cli
+from tests.fixtures.cli import run_cli
 
 
 def production(**values: str) -> Settings:

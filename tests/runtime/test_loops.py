@@ -14,7 +14,7 @@ from event_review.runtime.errors import DatabaseUnavailable
 from event_review.runtime.loops import LoopState, backoff, failure_kind, run_forever
 from event_review.runtime.migrations import SchemaNotReadyError
 from event_review.runtime.status import status_app
-from tests.runtime.test_observability import sample
+from tests.fixtures.metrics import sample
 
 FAULTS: list[tuple[BaseException, str]] = [
     (DatabaseUnavailable(), "database"),

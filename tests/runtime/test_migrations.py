@@ -29,7 +29,7 @@ from event_review.regional.store.base import RegionalBase
 from event_review.regional.store.migrate import REGIONAL_SCHEMA
 from event_review.runtime.migrations import Schema
 from event_review.runtime.postgres import ServerLocation
-from tests.cli_helpers import empty_database
+from tests.fixtures.databases import empty_database
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,7 @@ from event_review.runtime.database import Database
 from event_review.runtime.keys import signing_key
 from event_review.settings import Settings
 from tests.factories import Factory
-
-
-def sample(text: str, name: str, **labels: str) -> float | None:
-    """The value of one sample in Prometheus text format."""
-    for line in text.splitlines():
-        if line.startswith(f"{name}{{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-        if not labels and line.startswith(f"{name} "):
-            return float(line.rsplit(" ", 1)[1])
-    return None
+from tests.fixtures.metrics import sample
 
 
 async def test_request_ids_are_returned_and_made_when_missing(client: httpx.AsyncClient) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
-from tests.cli_helpers import run_ok, serving
+from tests.fixtures.cli import run_ok, serving
 
 # Routes that would end the fuzzer's own session or account halfway through.
 SELF_DESTRUCTIVE = r"(/auth/logout|/deactivate|/password)$"

@@ -29,8 +29,8 @@ from event_review.runtime.keys import signing_key
 from event_review.runtime.status import InLoopServer
 from event_review.settings import Settings
 from event_review.targets.registry import SERVERS
-from tests.cli_helpers import free_port
 from tests.factories import TEST, Factory, RegionHandle
+from tests.fixtures.processes import free_port
 from tests.security.openapi_requests import Request, operations, slots
 
 NEXT = "/api/v1/assignments/next-batch"

@@ -27,8 +27,10 @@ from event_review.central.teams import service as teams
 from event_review.central.users import service as users
 from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation, ensure_database
-from tests.cli_helpers import ServerProcess, fetch, serving
 from tests.factories import TEST, event_body
+from tests.fixtures.cli import serving
+from tests.fixtures.databases import fetch
+from tests.fixtures.processes import ManagedProcess
 from tests.fixtures.restartable_postgres import RestartablePostgres, restartable_postgres
 
 REVIEWERS = 8
@@ -159,7 +161,7 @@ async def test_a_database_restart_under_load_gives_503s_then_service_resumes(
     assert reviewed[0]["n"] == rows[0]["events"]
 
 
-async def _ingest(server: ServerProcess, central: Central) -> None:
+async def _ingest(server: ManagedProcess, central: Central) -> None:
     key = central.ingest_key
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30, trust_env=False) as http:
         for start in range(0, EVENTS, 1000):

@@ -32,11 +32,19 @@ from event_review.regional.store.migrate import REGIONAL_SCHEMA
 from event_review.runtime.database import Database
 from event_review.runtime.errors import DatabaseUnavailable
 from event_review.runtime.postgres import ServerLocation, ensure_database
-from tests.cli_helpers import cli_env, database_url, fetch, free_port
 from tests.factories import TEST
+from tests.fixtures.cli import cli_env
+from tests.fixtures.databases import fetch
+from tests.fixtures.metrics import sample
+from tests.fixtures.processes import (
+    ManagedProcess,
+    ProcessGroup,
+    database_url,
+    free_port,
+    process_group,
+    wait_until_async,
+)
 from tests.fixtures.restartable_postgres import RestartablePostgres, restartable_postgres
-from tests.process_helpers import ManagedProcess, ProcessGroup, process_group, wait_until_async
-from tests.runtime.test_observability import sample
 
 PASSWORD = "worker-faults-password"
 ROUNDS = 2  # each round: events in, a regional restart, reviews out, a central restart

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +19,16 @@ import httpx
 import pytest
 
 from event_review.runtime.postgres import ServerLocation, drop_database, regional_database_name
-from tests.cli_helpers import COMMAND, cli_env, port_block
+from tests.fixtures.cli import cli_env
+from tests.fixtures.databases import fetch
+from tests.fixtures.processes import (
+    ManagedProcess,
+    ProcessGroup,
+    port_block,
+    process_group,
+    wait_until,
+)
 from tests.fixtures.tools import tool_missing
-from tests.process_helpers import wait_until
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, ViewportSize
@@ -35,6 +41,7 @@ SCREENSHOTS = REPO / "test-output" / "screenshots"
 README_SCREENSHOTS = REPO / "docs" / "screenshots"
 # Set to 1 to (re)write the README's screenshots while the browser tests run.
 README_SCREENSHOTS_ENV = "EVENT_REVIEW_README_SCREENSHOTS"
+UP_TIMEOUT = 90.0  # seconds: `up` resets and migrates three databases, then seeds demo data
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -103,23 +110,22 @@ class Platform:
     """`event-review up` on its own databases, as a subprocess."""
 
     central: ServerLocation
-    port: int
-    log_path: Path
-    process: subprocess.Popen[bytes] | None = None
+    up: ManagedProcess  # serves the centre on its port, the regions on the ports after it
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.up.base_url
 
     def regional_url(self, code: str) -> str:
-        return f"http://127.0.0.1:{self.port + 1 + REGIONS.index(code)}"
+        assert self.up.port is not None
+        return f"http://127.0.0.1:{self.up.port + 1 + REGIONS.index(code)}"
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return self.up.log()
 
     def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=15.0, trust_env=False)
+        return self.up.client(timeout=15.0)
 
     def token(self, username: str) -> str:
         """A session of `username` for API calls the test makes beside the browser."""
@@ -138,56 +144,31 @@ class Platform:
             return http.request(method, path, headers=headers, **kwargs)
 
     async def query(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(self.central.asyncpg_dsn())
-        try:
-            rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
-            return rows
-        finally:
-            await conn.close()
+        return await fetch(self.central, sql, *args)
 
 
-def start_platform(platform: Platform, env: dict[str, str]) -> None:
-    args = [
-        *COMMAND, "up",
-        "--port", str(platform.port),
+def start_platform(group: ProcessGroup, central: ServerLocation, env: dict[str, str]) -> Platform:
+    """Start `up` and wait until it has said it is up (demo data in place)."""
+    port = port_block(1 + len(REGIONS))
+    up = group.start(
+        "up",
+        "up",
+        "--port", str(port),
         "--regions", ",".join(REGIONS),
         "--demo-password", PASSWORD,
         "--reset",
-    ]  # fmt: skip
-    with platform.log_path.open("wb") as log_file:
-        platform.process = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=cli_env(platform.central, env),
-        )
+        env=cli_env(central, env),
+        port=port,
+    )  # fmt: skip
+    up.wait_ready(timeout=UP_TIMEOUT)
 
-    def ready() -> bool:
-        assert platform.process is not None
-        if platform.process.poll() is not None:
-            raise AssertionError(f"`up` exited early:\n{platform.log()}")
-        try:
-            with platform.http() as http:
-                return http.get("/readyz", timeout=2.0).status_code == 200 and (
-                    "is up" in platform.log()
-                )
-        except httpx.TransportError:
-            return False
+    def said_it_is_up() -> bool:
+        if not up.alive:
+            raise AssertionError(f"`up` exited early:\n{up.describe()}")
+        return "is up" in up.log()
 
-    wait_until(ready, timeout=90, message=lambda: f"`up` never became ready:\n{platform.log()}")
-
-
-def stop_platform(platform: Platform) -> None:
-    process = platform.process
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+    wait_until(said_it_is_up, timeout=UP_TIMEOUT, message=up.describe)
+    return Platform(central, up)
 
 
 @pytest.fixture
@@ -208,22 +189,21 @@ async def platform(
     Depends on `chromium_path` so that, without a browser, nothing starts at all.
     """
     del chromium_path
-    running = Platform(fresh_db, port_block(1 + len(REGIONS)), tmp_path / "up.log")
     env = {
         "EVENT_REVIEW_ENVIRONMENT": "development",
         "EVENT_REVIEW_DATA_DIR": str(tmp_path / "data"),
         "EVENT_REVIEW_WRITEBACK_BACKOFF_SECONDS": "0.2",
         **platform_env,
     }
-    try:
-        start_platform(running, env)
-        yield running
-    finally:
-        stop_platform(running)
-        for code in REGIONS:
-            await drop_database(
-                fresh_db.with_database(regional_database_name(fresh_db.database, code))
-            )
+    with process_group(tmp_path / "logs") as group:
+        try:
+            yield start_platform(group, fresh_db, env)
+        finally:
+            group.stop_all()
+            for code in REGIONS:
+                await drop_database(
+                    fresh_db.with_database(regional_database_name(fresh_db.database, code))
+                )
 
 
 # -- pages ---------------------------------------------------------------------

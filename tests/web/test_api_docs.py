@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from event_review.runtime.postgres import ServerLocation
-from tests.cli_helpers import serving
+from tests.fixtures.cli import serving
 from tests.web.conftest import BrowserSession, require_playwright
 
 require_playwright()

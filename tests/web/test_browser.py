@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.process_helpers import wait_until_async
+from tests.fixtures.processes import wait_until_async
 from tests.web.conftest import PASSWORD, BrowserSession, Platform, require_playwright
 
 require_playwright()

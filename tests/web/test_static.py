@@ -14,7 +14,7 @@ from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
 from event_review.settings import Settings
 from event_review.targets.registry import SERVERS
-from tests.cli_helpers import serving
+from tests.fixtures.cli import serving
 
 STATIC = Path(str(files("event_review.central.web") / "static"))
 SCRIPTS = sorted(STATIC.rglob("*.js"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,9 +16,8 @@ from pydantic import SecretStr
 from event_review.central.auth.oidc import OidcClient
 from event_review.central.db.models import Role
 from event_review.settings import Settings
-from tests.cli_helpers import free_port
 from tests.factories import Factory
-from tests.process_helpers import wait_until
+from tests.fixtures.processes import free_port, process_group
 
 CLIENT_ID = "event-review-test"
 CALLBACK = "http://testserver/api/v1/auth/oidc/callback"
@@ -27,29 +26,13 @@ CALLBACK = "http://testserver/api/v1/auth/oidc/callback"
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
-    log = tmp_path_factory.mktemp("oidc") / "provider.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--require-nonce"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    issuer = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"the OIDC provider exited:\n{log.read_text()}")
-        try:
-            return httpx.get(issuer + "/.well-known/openid-configuration").status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_until(ready, timeout=30, message=lambda: f"no OIDC provider:\n{log.read_text()}")
-        yield issuer
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with process_group(tmp_path_factory.mktemp("oidc")) as group:
+        mock = group.start(
+            "oidc-provider", "--port", str(port), "--require-nonce",
+            env=os.environ, port=port, command=(sys.executable, "-m", "oidc_provider_mock"),
+        )  # fmt: skip
+        mock.wait_http(f"{mock.base_url}/.well-known/openid-configuration", timeout=30)
+        yield mock.base_url
 
 
 @pytest.fixture

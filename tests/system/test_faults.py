@@ -1,6 +1,6 @@
 """Faults on the running platform: a region down, a forwarder killed, forged calls.
 
-Runs on the shared stack of tests/platform_fixture.py (central `serve all` and
+Runs on the shared stack of tests/fixtures/platform.py (central `serve all` and
 `writeback`, eu and us regions as separate processes).
 """
 
@@ -26,12 +26,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from event_review.contracts import signing
 from event_review.runtime.keys import signing_key
 from event_review.settings import Environment, Settings
-from tests.process_helpers import ManagedProcess, wait_until_async
+from tests.fixtures.processes import ManagedProcess, wait_until_async
 
 if TYPE_CHECKING:
-    from tests.platform_fixture import Platform
+    from tests.fixtures.platform import Platform
 
-pytest_plugins = ("tests.platform_fixture",)
+pytest_plugins = ("tests.fixtures.platform",)
 
 REVIEWER = "flt-fred"
 ADMIN = "flt-ada"
@@ -110,8 +110,7 @@ async def test_reviews_made_while_the_region_is_down_are_delivered_once_it_is_ba
         )
         assert nothing_yet[0]["n"] == 0
     finally:
-        platform.start_regional_api("eu")  # same port: the registered api_url
-        platform.wait_ready(eu.api, eu.api_url)
+        platform.start_regional_api("eu").wait_ready()  # same port: the registered api_url
 
     await platform.wait_completed(ids)
     delivered = writebacks()

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.cli_helpers import database_url
+from tests.fixtures.processes import database_url
 
 if TYPE_CHECKING:
-    from tests.platform_fixture import Platform
+    from tests.fixtures.platform import Platform
 
-pytest_plugins = ("tests.platform_fixture",)
+pytest_plugins = ("tests.fixtures.platform",)
 
 _HEX32 = re.compile(r"(?=([0-9a-f]{32}))")
 _PLATE_START = re.compile(r"(?=[A-Z]{3}-[0-9]{3})")

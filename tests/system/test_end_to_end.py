@@ -2,7 +2,7 @@
 
 Two regions (eu, us), each with its own database, regional API and forwarder;
 the central `serve all` and the `writeback` worker; `simulate` writes 20
-events into each region (see tests/platform_fixture.py). A reviewer of an
+events into each region (see tests/fixtures/platform.py). A reviewer of an
 EU-only team claims, reads payloads through the centre, reviews, and the
 outcome lands in the EU database.
 """
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from tests.platform_fixture import Platform
+    from tests.fixtures.platform import Platform
 
-pytest_plugins = ("tests.platform_fixture",)
+pytest_plugins = ("tests.fixtures.platform",)
 
 SUMMARY_FIELDS = {"severity", "vehicle_class", "speed_band"}
 BATCH_SIZE = 8

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 
 from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
-from tests.cli_helpers import COMMAND, cli_env, free_port
-from tests.process_helpers import wait_until
+from tests.fixtures.cli import cli_env
+from tests.fixtures.processes import free_port, process_group
 
 
 def _env(fresh_db: ServerLocation, regional_db: Database, tmp_path: Path) -> dict[str, str]:
@@ -45,34 +42,18 @@ def test_a_worker_answers_its_probes_and_stops_cleanly_on_sigterm(
     loop: str,
 ) -> None:
     port = free_port()
-    log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*COMMAND, *command, "--metrics-port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=_env(fresh_db, regional_db, tmp_path),
-        )
-    try:
-
-        def ready() -> httpx.Response | None:
-            assert process.poll() is None, log.read_text()
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2, trust_env=False)
-            except httpx.TransportError:
-                return None
-            return answer if answer.status_code == 200 else None
-
-        readiness = wait_until(ready, timeout=30, message=lambda: log.read_text())
-        health = httpx.get(f"http://127.0.0.1:{port}/healthz", trust_env=False)
-        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", trust_env=False)
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=15)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    with process_group(tmp_path / "logs") as group:
+        worker = group.start(
+            "worker", *command, "--metrics-port", str(port),
+            env=_env(fresh_db, regional_db, tmp_path), port=port,
+        )  # fmt: skip
+        readiness = worker.wait_ready(timeout=30)
+        with worker.client() as http:
+            health = http.get("/healthz")
+            metrics = http.get("/metrics")
+        code = worker.stop(timeout=15)
     assert readiness.json()["loops"][loop]["ready"] is True
     assert health.status_code == 200
     assert f'event_review_loop_last_success_timestamp_seconds{{loop="{loop}"}}' in metrics.text
-    assert code == 0, log.read_text()
-    assert '"signal": "SIGTERM"' in log.read_text()
+    assert code == 0, worker.describe()
+    assert '"signal": "SIGTERM"' in worker.log()

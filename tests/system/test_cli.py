@@ -18,7 +18,9 @@ from event_review.regional.simulator.payloads import make_event
 from event_review.regional.simulator.service import insert_events
 from event_review.runtime.database import Database
 from event_review.runtime.postgres import ServerLocation
-from tests.cli_helpers import database_url, empty_database, fetch, run_all, run_cli, run_ok
+from tests.fixtures.cli import run_all, run_cli, run_ok
+from tests.fixtures.databases import empty_database, fetch
+from tests.fixtures.processes import database_url
 
 INGEST_KEY = re.compile(r"erk_[A-Za-z0-9_-]{20,}")
 PASSWORD = "correct-horse-battery"

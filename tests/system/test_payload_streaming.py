@@ -1,6 +1,6 @@
 """The payload proxy streams: the centre's memory is bounded by chunks, not payload size.
 
-Runs on the shared stack of tests/platform_fixture.py. Readers that stop
+Runs on the shared stack of tests/fixtures/platform.py. Readers that stop
 reading (small socket buffers, as a slow client over a real network) must
 make the centre stop reading from the region, not hold the rest of the
 payload in memory. Under uvloop the proxy's HTTP client pulled up to ~8 MB per
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 import psutil
 
 if TYPE_CHECKING:
-    from tests.platform_fixture import Platform
+    from tests.fixtures.platform import Platform
 
-pytest_plugins = ("tests.platform_fixture",)
+pytest_plugins = ("tests.fixtures.platform",)
 
 READER = "pst-petra"
 PADDING = 12 * 1024 * 1024  # bytes added to each payload: well above any chunk size

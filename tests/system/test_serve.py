@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from event_review.runtime.postgres import ServerLocation
-from tests.cli_helpers import empty_database, free_port, run_cli, run_ok, serving
 from tests.factories import event_body
+from tests.fixtures.cli import run_cli, run_ok, serving
+from tests.fixtures.databases import empty_database
+from tests.fixtures.processes import free_port
 
 PASSWORD = "correct-horse-battery"
 INGEST_BATCH = "/api/v1/internal-ingest/events"
