@@ -11,9 +11,11 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from event_review.central.auth import cookie
 from event_review.central.db.models import Role, User, UserSession
 from event_review.central.identity.tokens import ALGORITHM, AUDIENCE, ISSUER, issue_token, key_id
 from event_review.settings import Settings
+from tests.central.auth.cookies import refresh_cookie, refresh_cookie_attributes
 from tests.factories import PASSWORD, Factory
 
 ME = "/api/v1/auth/me"
@@ -163,7 +165,13 @@ async def test_bad_tokens_are_refused(
         ),
         "tampered payload": f"{header}.{tampered_payload}.{signature}",
         "alg none": jwt.encode(real, None, algorithm="none"),  # type: ignore[arg-type]
-        "expired": _forge(secret, sub=real["sub"], sid=real["sid"], exp=expired_at),
+        # Expiry is only news once the signature holds.
+        "expired, wrong signature": jwt.encode(
+            {**real, "exp": expired_at},
+            "another-secret-" + "z" * 32,
+            ALGORITHM,
+            headers={"kid": key_id(secret)},
+        ),
         "wrong audience": _forge(secret, sub=real["sub"], sid=real["sid"], aud="elsewhere"),
         "wrong issuer": _forge(secret, sub=real["sub"], sid=real["sid"], iss="elsewhere"),
         "no exp": _forge(secret, sub=real["sub"], sid=real["sid"], exp=None),
@@ -176,6 +184,21 @@ async def test_bad_tokens_are_refused(
         assert response.status_code == 401, name
         assert response.json()["error"]["code"] == "invalid_token", name
     assert (await client.get(ME, headers=user.headers)).status_code == 200
+
+
+async def test_an_expired_access_token_says_so(
+    client: httpx.AsyncClient, factory: Factory, settings: Settings
+) -> None:
+    """Its own code, so a client refreshes instead of sending the user to log in."""
+    user = await factory.reviewer(["eu"])
+    real = jwt.decode(user.token, options={"verify_signature": False})
+    expired_at = int((datetime.now(UTC) - timedelta(seconds=1)).timestamp())
+    token = _forge(settings.effective_jwt_secret, sub=real["sub"], sid=real["sid"], exp=expired_at)
+
+    response = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_expired"
 
 
 async def test_expired_session_is_refused_even_with_a_valid_token(
@@ -299,3 +322,102 @@ async def test_jwt_secret_rotation_honours_the_previous_secret(
     app.state.settings = settings.model_copy(update={"jwt_secret": new_secret})
     retired = await client.get(ME, headers=user.headers)
     assert (retired.status_code, retired.json()["error"]["code"]) == (401, "invalid_token")
+
+
+REFRESH = "/api/v1/auth/refresh"
+
+
+async def _cookie_login(client: httpx.AsyncClient, username: str) -> httpx.Response:
+    response = await client.post(
+        LOGIN, json={"username": username, "password": PASSWORD, "refresh_cookie": True}
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+def _with_cookie(token: str) -> dict[str, str]:
+    # Sent by hand: the test client speaks plain HTTP, and the cookie is Secure.
+    return {"Cookie": f"{cookie.NAME}={token}"}
+
+
+async def test_a_cookie_login_keeps_the_refresh_token_out_of_reach_of_scripts(
+    client: httpx.AsyncClient, factory: Factory, settings: Settings
+) -> None:
+    user = await factory.reviewer(["eu"])
+
+    response = await _cookie_login(client, user.username)
+
+    assert response.json()["refresh_token"] is None
+    attributes = refresh_cookie_attributes(response)
+    assert attributes["httponly"]
+    assert attributes["secure"]
+    assert attributes["samesite"].lower() == "strict"
+    assert attributes["path"] == "/api/v1/auth/refresh"
+    max_age = int(attributes["max-age"])
+    assert settings.session_lifetime.total_seconds() - 60 < max_age
+    assert max_age <= settings.session_lifetime.total_seconds()
+
+
+async def test_a_cookie_refresh_rotates_the_cookie_and_detects_reuse(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    user = await factory.reviewer(["eu"])
+    first = refresh_cookie(await _cookie_login(client, user.username))
+
+    refreshed = await client.post(REFRESH, headers=_with_cookie(first))
+
+    assert refreshed.status_code == 200, refreshed.text
+    assert refreshed.json()["refresh_token"] is None
+    second = refresh_cookie(refreshed)
+    assert second != first
+    token = refreshed.json()["access_token"]
+    assert (await client.get(ME, headers={"Authorization": f"Bearer {token}"})).status_code == 200
+    # Two tabs racing with one cookie look exactly like a stolen token: the session ends,
+    # and the dead cookie is cleared.
+    reused = await client.post(REFRESH, headers=_with_cookie(first))
+    assert (reused.status_code, reused.json()["error"]["code"]) == (401, "refresh_token_reused")
+    assert refresh_cookie_attributes(reused)["max-age"] == "0"
+    after = await client.post(REFRESH, headers=_with_cookie(second))
+    assert (after.status_code, after.json()["error"]["code"]) == (401, "session_revoked")
+
+
+async def test_a_refresh_without_any_token_says_log_in(client: httpx.AsyncClient) -> None:
+    response = await client.post(REFRESH)
+
+    assert (response.status_code, response.json()["error"]["code"]) == (401, "not_logged_in")
+
+
+async def test_a_refresh_body_wins_over_a_cookie(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """API clients keep their token in the body, and get the new one there."""
+    user = await factory.reviewer(["eu"])
+    login = (
+        await client.post(LOGIN, json={"username": user.username, "password": PASSWORD})
+    ).json()
+
+    response = await client.post(
+        REFRESH,
+        json={"refresh_token": login["refresh_token"]},
+        headers=_with_cookie("stale-cookie-value"),
+    )
+
+    assert response.status_code == 200
+    assert response.json()["refresh_token"]
+    assert not response.headers.get_list("set-cookie")
+
+
+async def test_logout_clears_the_refresh_cookie_and_ends_the_session(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    user = await factory.reviewer(["eu"])
+    login = await _cookie_login(client, user.username)
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    logout = await client.post("/api/v1/auth/logout", headers=headers)
+
+    assert logout.status_code == 204
+    assert refresh_cookie_attributes(logout)["max-age"] == "0"
+    refused = await client.post(REFRESH, headers=_with_cookie(refresh_cookie(login)))
+    assert (refused.status_code, refused.json()["error"]["code"]) == (401, "session_revoked")
+    assert refresh_cookie_attributes(refused)["max-age"] == "0"

@@ -13,9 +13,11 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from event_review.central.auth import cookie
 from event_review.central.auth.oidc import OidcClient
 from event_review.central.db.models import Role
 from event_review.settings import Settings
+from tests.central.auth.cookies import refresh_cookie
 from tests.factories import Factory
 from tests.fixtures.processes import free_port, process_group
 
@@ -104,8 +106,11 @@ async def test_sso_creates_the_user_from_claims_and_opens_a_session(
         "reviewer",
         ["eu"],
     )
+    # The refresh token never rides in a URL: it is the web client's cookie.
+    assert "refresh_token" not in tokens
+    refresh_token = refresh_cookie(response)
     refreshed = await client.post(
-        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+        "/api/v1/auth/refresh", headers={"Cookie": f"{cookie.NAME}={refresh_token}"}
     )
     assert refreshed.status_code == 200
 

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from event_review.central.auth import service
+from event_review.central.auth import cookie, service
 from event_review.central.auth.schemas import LoginRequest, Me, RefreshRequest, TokenResponse
 from event_review.central.auth.sso_routes import router as sso_router
 from event_review.central.identity.dependencies import AppSettings, CurrentPrincipal
 from event_review.central.limits import enforce, limits
+from event_review.contracts.errors import documented
 from event_review.runtime.access import public, publish_access_rules
 from event_review.runtime.database import DbSession
-from event_review.runtime.errors import Forbidden, error_response
+from event_review.runtime.errors import Forbidden, Unauthorized, error_response
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 # Annotated here: once included, its routes are out of reach of the app's annotation.
@@ -19,7 +20,11 @@ router.include_router(publish_access_rules(sso_router), prefix="/oidc")
 
 @router.post("/login", response_model=TokenResponse, dependencies=[Depends(public)])
 async def login(
-    body: LoginRequest, session: DbSession, settings: AppSettings, request: Request
+    body: LoginRequest,
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
+    response: Response,
 ) -> TokenResponse:
     # Per account and per address: slows guessing one password and spraying many.
     if not settings.password_login:
@@ -29,28 +34,62 @@ async def login(
         )
     enforce(limits(request).login, body.username.strip().lower(), "login attempts")
     enforce(limits(request).login_address, _address(request), "login attempts from this address")
-    return await service.login(session, settings, body.username, body.password)
+    tokens = await service.login(session, settings, body.username, body.password)
+    return _in_cookie(response, tokens) if body.refresh_cookie else tokens
 
 
-@router.post("/refresh", response_model=TokenResponse, dependencies=[Depends(public)])
+@router.post(
+    "/refresh",
+    response_model=TokenResponse,
+    dependencies=[Depends(public)],
+    responses=documented(
+        e401="No refresh token was sent (`not_logged_in`), it is not valid "
+        "(`invalid_token`), it was already used (`refresh_token_reused`: the session "
+        "is ended), or the session ended (`session_expired`, `account_inactive`)"
+    ),
+)
 async def refresh(
-    body: RefreshRequest, session: DbSession, settings: AppSettings, request: Request
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
+    response: Response,
+    body: RefreshRequest | None = None,
 ) -> TokenResponse | JSONResponse:
-    """Trade a refresh token for new tokens; each refresh token works once."""
+    """Trade a refresh token for new tokens; each refresh token works once.
+
+    The token comes in the body or, with no body, from the cookie a login with
+    `refresh_cookie` set; the new one goes back the way the old one came.
+    """
     enforce(limits(request).login_address, _address(request), "refresh attempts")
-    result = await service.refresh(session, settings, body.refresh_token)
+    from_cookie = body is None
+    presented = request.cookies.get(cookie.NAME) if body is None else body.refresh_token
+    if not presented:
+        raise Unauthorized("no refresh token was sent; log in", code="not_logged_in")
+    try:
+        result = await service.refresh(session, settings, presented)
+    except Unauthorized as exc:
+        if not from_cookie:
+            raise
+        refused = error_response(exc.status_code, exc.code, exc.message, headers=exc.headers)
+        cookie.clear_refresh(refused)  # a dead token: the browser need not keep sending it
+        return refused
     if isinstance(result, service.RefreshReused):
-        return error_response(
+        reused = error_response(
             401,
             "refresh_token_reused",
             "this refresh token was already used; the session is ended, log in again",
         )
-    return result
+        if from_cookie:
+            cookie.clear_refresh(reused)
+        return reused
+    return _in_cookie(response, result) if from_cookie else result
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(principal: CurrentPrincipal, session: DbSession) -> None:
+async def logout(principal: CurrentPrincipal, session: DbSession, response: Response) -> None:
+    """End the session: its access and refresh tokens stop working, in every tab."""
     await service.logout(session, principal)
+    cookie.clear_refresh(response)
 
 
 @router.get("/me", response_model=Me)
@@ -63,6 +102,12 @@ async def me(principal: CurrentPrincipal) -> Me:
         regions=sorted(principal.region_codes),
         session_expires_at=principal.session_expires_at,
     )
+
+
+def _in_cookie(response: Response, tokens: TokenResponse) -> TokenResponse:
+    assert tokens.refresh_token is not None
+    cookie.set_refresh(response, tokens.refresh_token, tokens.refresh_expires_at)
+    return tokens.model_copy(update={"refresh_token": None})
 
 
 def _address(request: Request) -> str:

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from event_review.central.db.models import Role
 from event_review.contracts.fields import LINE
@@ -15,13 +15,20 @@ class LoginRequest(BaseModel):
 
     username: Annotated[str, StringConstraints(min_length=1, max_length=64), LINE]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024), LINE]
+    refresh_cookie: StrictBool = Field(
+        default=False,
+        description="Send the refresh token as an HttpOnly cookie, not in the body "
+        "(what the web client does).",
+    )
 
 
 class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_at: datetime
-    refresh_token: str
+    refresh_token: str | None = Field(
+        description="Null when the refresh token went into the cookie instead."
+    )
     refresh_expires_at: datetime
 
 

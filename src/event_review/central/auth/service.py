@@ -11,6 +11,7 @@ from event_review.central.auth.schemas import TokenResponse
 from event_review.central.db.models import AuditAction
 from event_review.central.identity.actor import Actor
 from event_review.central.identity.principal import Principal
+from event_review.central.identity.service import ensure_live
 from event_review.central.identity.tokens import (
     InvalidTokenError,
     issue_token,
@@ -101,8 +102,9 @@ async def refresh(
         raise refused from exc
     row = await sessions.session_for_refresh(session, session_id)
     now = datetime.now(UTC)
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if row is None:
         raise refused
+    ensure_live(row.revoked_at, row.expires_at)
     if row.refresh_token_hash is None or not hmac.compare_digest(
         row.refresh_token_hash, refresh_token_hash(refresh_token)
     ):

@@ -10,7 +10,7 @@ import jwt
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
-from event_review.central.auth import sso
+from event_review.central.auth import cookie, sso
 from event_review.central.auth.oidc import LoginRequest, OidcClient
 from event_review.central.identity.dependencies import AppSettings
 from event_review.contracts.fields import LINE
@@ -87,9 +87,11 @@ async def callback(
     code: Annotated[str, Query(max_length=2048), LINE] = "",
     error: Annotated[str | None, Query(max_length=256), LINE] = None,
 ) -> RedirectResponse:
-    """Finish the sign-in; the tokens go to the web client in the URL fragment.
+    """Finish the sign-in: the refresh token goes into the web client's cookie, the
+    access token into the URL fragment of `return_to`.
 
-    A fragment never reaches a server or its logs, unlike a query string.
+    A fragment never reaches a server or its logs, unlike a query string; the
+    long-lived refresh token stays out of the URL (and the browser history) altogether.
     """
     try:
         started = jwt.decode(
@@ -112,8 +114,10 @@ async def callback(
     )
     claims = await oidc.finish(code, login)
     tokens = await sso.sign_in(session, settings, claims)
-    fragment = urlencode(tokens.model_dump(mode="json"))
+    fragment = urlencode(tokens.model_dump(mode="json", exclude={"refresh_token"}))
     response = RedirectResponse(f"{started['return_to']}#{fragment}", status_code=302)
     response.delete_cookie(COOKIE, path=COOKIE_PATH)
+    assert tokens.refresh_token is not None
+    cookie.set_refresh(response, tokens.refresh_token, tokens.refresh_expires_at)
     response.headers["Cache-Control"] = "no-store"
     return response

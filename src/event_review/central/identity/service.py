@@ -12,24 +12,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import Role
 from event_review.central.identity.principal import Principal
-from event_review.central.identity.tokens import InvalidTokenError, decode_token
+from event_review.central.identity.tokens import (
+    InvalidTokenError,
+    TokenExpiredError,
+    decode_token,
+)
 from event_review.central.sessions import repository as sessions
 from event_review.runtime.errors import Unauthorized
 from event_review.settings import Settings
 
 
+def ensure_live(revoked_at: datetime | None, expires_at: datetime) -> None:
+    """Refuse an ended session, saying how it ended: the client tells the user why."""
+    if revoked_at is not None:
+        raise Unauthorized("this session has been logged out; log in again", code="session_revoked")
+    if expires_at <= datetime.now(UTC):
+        raise Unauthorized("this session has expired; log in again", code="session_expired")
+
+
 async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
     try:
         claims = decode_token(settings.jwt_verification_secrets, token)
+    except TokenExpiredError as exc:
+        raise Unauthorized(str(exc), code="token_expired") from exc
     except InvalidTokenError as exc:
         raise Unauthorized(str(exc), code="invalid_token") from exc
     row = await sessions.load_session(session, claims.session_id)
     if row is None or row.user_id != claims.user_id:
         raise Unauthorized("the access token is not valid", code="invalid_token")
-    if row.revoked_at is not None:
-        raise Unauthorized("this session has been logged out; log in again", code="session_revoked")
-    if row.expires_at <= datetime.now(UTC):
-        raise Unauthorized("this session has expired; log in again", code="session_expired")
+    ensure_live(row.revoked_at, row.expires_at)
     if not row.is_active:
         raise Unauthorized("this account is deactivated", code="account_inactive")
     return Principal(

@@ -26,6 +26,10 @@ class InvalidTokenError(Exception):
     pass
 
 
+class TokenExpiredError(InvalidTokenError):
+    """A genuine token past its lifetime: the client should refresh, not log in."""
+
+
 @dataclass(frozen=True)
 class TokenClaims:
     user_id: uuid.UUID
@@ -76,7 +80,7 @@ def decode_token(secrets_in_use: str | Sequence[str], token: str) -> TokenClaims
             options={"require": ["exp", "iat", "sub", "sid", "iss", "aud"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise InvalidTokenError("the access token has expired; refresh or log in again") from exc
+        raise TokenExpiredError("the access token has expired; refresh it") from exc
     except jwt.PyJWTError as exc:
         raise InvalidTokenError("the access token is not valid") from exc
     try:
