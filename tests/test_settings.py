@@ -176,6 +176,23 @@ def test_other_settings_carry_the_prefix_and_are_bounded(
         Settings()
 
 
+def test_short_lifetimes_for_tests_and_a_hold_no_shorter_than_a_lease(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EVENT_REVIEW_ACCESS_TOKEN_MINUTES", "0.25")
+    monkeypatch.setenv("EVENT_REVIEW_LEASE_MINUTES", "0.5")
+    settings = Settings()
+    assert (settings.access_token_lifetime, settings.lease) == (
+        timedelta(seconds=15),
+        timedelta(seconds=30),
+    )
+    assert settings.lease_max_hold == timedelta(hours=1)
+
+    monkeypatch.setenv("EVENT_REVIEW_LEASE_MINUTES", "90")
+    with pytest.raises(ValidationError, match="LEASE_MAX_HOLD_MINUTES must be at least"):
+        Settings()
+
+
 def test_serve_in_production_without_secrets_exits_before_starting() -> None:
     port = free_port()
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Well-known values a development install falls back to. A production process
@@ -138,8 +138,9 @@ class Settings(BaseSettings):
         default="event_review_role", description="Claim holding reviewer, lead or admin."
     )
     oidc_team_claim: str = Field(default="event_review_team", description="Claim naming the team.")
-    access_token_minutes: int = Field(
-        default=15, ge=1, le=24 * 60, description="Access token lifetime; refresh for more."
+    # Fractions are allowed (0.25 = 15 s): tests shorten the lifetime to watch refreshes.
+    access_token_minutes: float = Field(
+        default=15, gt=0, le=24 * 60, description="Access token lifetime; refresh for more."
     )
     session_minutes: int = Field(
         default=12 * 60, ge=1, le=30 * 24 * 60, description="Session (refresh token) lifetime."
@@ -148,7 +149,16 @@ class Settings(BaseSettings):
         default=None,
         description="Comma-separated retired JWT secrets still accepted during a rotation.",
     )
-    lease_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    lease_minutes: float = Field(
+        default=15, gt=0, le=24 * 60, description="How long a claimed event stays yours."
+    )
+    lease_max_hold_minutes: float = Field(
+        default=60,
+        gt=0,
+        le=7 * 24 * 60,
+        description="The longest one reviewer may keep an event by extending its lease, "
+        "counted from the claim.",
+    )
     requeue_chunk_size: int = Field(default=5_000, ge=1, le=100_000)
     otel_endpoint: str | None = Field(
         default=None,
@@ -158,9 +168,21 @@ class Settings(BaseSettings):
     log_level: str = Field(default="info")
     log_format: str = Field(default="json", pattern="^(json|console)$")
 
+    @model_validator(mode="after")
+    def _hold_covers_a_lease(self) -> Settings:
+        if self.lease_max_hold_minutes < self.lease_minutes:
+            raise ValueError(
+                "EVENT_REVIEW_LEASE_MAX_HOLD_MINUTES must be at least EVENT_REVIEW_LEASE_MINUTES"
+            )
+        return self
+
     @property
     def lease(self) -> timedelta:
         return timedelta(minutes=self.lease_minutes)
+
+    @property
+    def lease_max_hold(self) -> timedelta:
+        return timedelta(minutes=self.lease_max_hold_minutes)
 
     @property
     def access_token_lifetime(self) -> timedelta:

@@ -46,7 +46,7 @@ SIDES = {
         frozenset(
             {
                 "regions", "teams", "team_regions", "users", "sessions", "events",
-                "writeback_outbox", "audit_log", "ingest_keys",
+                "writeback_outbox", "audit_log", "ingest_keys", "event_skips",
             }
         ),
     ),

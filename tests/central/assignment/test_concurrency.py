@@ -30,7 +30,7 @@ REGIONS = ["us", "ca", "apac", "eu"]
 TEAMS = {"us-team": ["us"], "eu-team": ["eu"], "global": REGIONS}
 REVIEWERS = 50
 EVENTS = 5_000
-LEASE = timedelta(minutes=15)
+LEASE = assignment.Leases(length=timedelta(minutes=15), max_hold=timedelta(hours=1))
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ async def test_claim_walks_the_pending_index_per_region(
                     "regions": sorted(global_reviewer.region_codes),
                     "size": 10,
                     "user_id": global_reviewer.user_id,
-                    "lease": LEASE,
+                    "lease": LEASE.length,
                     "actor": global_reviewer.username,
                 },
             )

@@ -107,7 +107,7 @@ async def test_empty_queue_gives_an_empty_batch(
     response = await client.post(NEXT, json={"size": 5}, headers=reviewer.headers)
 
     assert response.status_code == 200
-    assert response.json() == {"lease_expires_at": None, "events": []}
+    assert response.json() == {"lease_expires_at": None, "hold_until": None, "events": []}
 
 
 async def test_no_event_is_handed_to_two_reviewers(
@@ -180,7 +180,8 @@ async def test_release_puts_the_event_back(
     assert [e["event_id"] for e in batch["events"]] == [event_id]
 
 
-async def test_release_refusals(client: httpx.AsyncClient, factory: Factory) -> None:
+@pytest.mark.parametrize("action", ["release", "skip"])
+async def test_give_back_refusals(client: httpx.AsyncClient, factory: Factory, action: str) -> None:
     holder = await factory.reviewer(["eu"])
     same_region = await factory.reviewer(["eu"])
     other_region = await factory.reviewer(["us"])
@@ -188,7 +189,7 @@ async def test_release_refusals(client: httpx.AsyncClient, factory: Factory) -> 
     await client.post(NEXT, json={"size": 1}, headers=holder.headers)
 
     def release(event_id: str, headers: dict[str, str]) -> object:
-        return client.post(f"/api/v1/events/{event_id}/release", headers=headers)
+        return client.post(f"/api/v1/events/{event_id}/{action}", headers=headers)
 
     not_holder = await release(held_id, same_region.headers)  # type: ignore[misc]
     foreign = await release(held_id, other_region.headers)  # type: ignore[misc]

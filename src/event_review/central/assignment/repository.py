@@ -6,9 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Row, String, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import AuditAction, Event, EventStatus
+from event_review.central.db.models import AuditAction, Event, EventSkip, EventStatus, SkipReason
 from event_review.central.events.repository import EVENT_COLUMNS, returning_events
 
 # One statement, one index scan per region. A single scan with
@@ -17,23 +18,46 @@ from event_review.central.events.repository import EVENT_COLUMNS, returning_even
 # region's slice of ix_events_pending_claim in order, then merging at most
 # `size` rows per region, costs the same at 2 million pending rows as at 20.
 # SKIP LOCKED inside each scan lets concurrent claimers walk past each other.
-# The same statement writes the audit rows and returns the claimed rows whole:
-# a claim is one round trip, not three.
+# Events the claimant skipped are stepped over in the scan (one primary-key
+# probe of event_skips per row walked) and come back to them only when the
+# scans found fewer than `size` others: then, and only then, the second branch
+# reads the claimant's own skips. The same statement writes the audit rows and
+# returns the claimed rows whole: a claim is one round trip, not three.
 CLAIM_SQL = text(
     f"""
-    WITH candidates AS (
-        SELECT c.event_id
+    WITH fresh AS (
+        SELECT c.event_id, c.priority, c.created_at
         FROM unnest(CAST(:regions AS text[])) AS r(code)
         CROSS JOIN LATERAL (
             SELECT e.event_id, e.priority, e.created_at
             FROM events AS e
             WHERE e.status = 'pending' AND e.region_code = r.code
+              AND NOT EXISTS (
+                  SELECT 1 FROM event_skips AS s
+                  WHERE s.user_id = :user_id AND s.event_id = e.event_id
+              )
             ORDER BY e.priority DESC, e.created_at, e.event_id
             LIMIT :size
             FOR UPDATE SKIP LOCKED
         ) AS c
         ORDER BY c.priority DESC, c.created_at, c.event_id
         LIMIT :size
+    ),
+    skipped_before AS (
+        SELECT e.event_id, e.priority, e.created_at
+        FROM event_skips AS s
+        JOIN events AS e ON e.event_id = s.event_id
+        WHERE s.user_id = :user_id
+          AND (SELECT count(*) FROM fresh) < :size
+          AND e.status = 'pending' AND e.region_code = ANY(CAST(:regions AS text[]))
+        ORDER BY e.priority DESC, e.created_at, e.event_id
+        LIMIT :size
+        FOR UPDATE OF e SKIP LOCKED
+    ),
+    candidates AS (
+        SELECT event_id FROM fresh
+        UNION ALL
+        (SELECT event_id FROM skipped_before LIMIT :size - (SELECT count(*) FROM fresh))
     ),
     claimed AS (
         UPDATE events AS e
@@ -117,4 +141,80 @@ async def release(session: AsyncSession, event_id: uuid.UUID) -> None:
             lease_expires_at=None,
         )
         .execution_options(synchronize_session=False)
+    )
+
+
+# A lease grows back to a full lease from now, but never past the longest hold
+# counted from the claim. An event still assigned to its holder is extended
+# even if its lease just ran out: until the re-queue runs, no one else has it.
+EXTEND_SQL = text(
+    f"""
+    WITH extended AS (
+        UPDATE events AS e
+        SET lease_expires_at = least(p.lease_end, e.assigned_at + p.max_hold)
+        FROM (
+            SELECT now() + CAST(:lease AS interval) AS lease_end,
+                   CAST(:max_hold AS interval) AS max_hold
+        ) AS p
+        WHERE e.status = 'assigned' AND e.assigned_user_id = :user_id
+          AND (CAST(:event_ids AS uuid[]) IS NULL OR e.event_id = ANY(CAST(:event_ids AS uuid[])))
+          AND least(p.lease_end, e.assigned_at + p.max_hold) > e.lease_expires_at
+        RETURNING e.event_id, e.lease_expires_at
+    ),
+    audited AS (
+        INSERT INTO audit_log (actor_type, actor, action, event_id, details)
+        SELECT 'user', :actor, '{AuditAction.EVENT_LEASE_EXTENDED.value}', event_id,
+               jsonb_build_object('lease_expires_at', lease_expires_at)
+        FROM extended
+    )
+    SELECT count(*) FROM extended
+    """
+)
+_ASSIGNED_TO = select(func.count()).where(
+    Event.status == EventStatus.ASSIGNED, Event.assigned_user_id == bindparam("user_id")
+)
+
+
+async def extend(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    actor: str,
+    event_ids: Collection[uuid.UUID] | None,
+    lease: timedelta,
+    max_hold: timedelta,
+) -> int:
+    """Extend the leases of what the user holds (or of `event_ids` among it); how many grew."""
+    result = await session.execute(
+        EXTEND_SQL,
+        {
+            "user_id": user_id,
+            "actor": actor,
+            "event_ids": None if event_ids is None else list(event_ids),
+            "lease": lease,
+            "max_hold": max_hold,
+        },
+    )
+    return int(result.scalar_one())
+
+
+async def assigned_count(
+    session: AsyncSession, user_id: uuid.UUID, event_ids: Collection[uuid.UUID] | None = None
+) -> int:
+    """Events assigned to the user (of `event_ids`), counting leases run out that the
+    re-queue has not seen yet."""
+    statement = _ASSIGNED_TO
+    if event_ids is not None:
+        statement = statement.where(Event.event_id.in_(list(event_ids)))
+    return int((await session.execute(statement, {"user_id": user_id})).scalar_one())
+
+
+async def record_skip(
+    session: AsyncSession, user_id: uuid.UUID, event_id: uuid.UUID, reason: SkipReason | None
+) -> None:
+    statement = insert(EventSkip).values(user_id=user_id, event_id=event_id, reason=reason)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[EventSkip.user_id, EventSkip.event_id],
+            set_={"reason": statement.excluded.reason, "skipped_at": func.now()},
+        )
     )

@@ -5,12 +5,23 @@ import uuid
 from fastapi import APIRouter, status
 
 from event_review.central.assignment import service
-from event_review.central.assignment.schemas import Batch, BatchRequest
+from event_review.central.assignment.schemas import Batch, BatchRequest, ExtendRequest, SkipRequest
 from event_review.central.identity.dependencies import AppSettings, CurrentPrincipal
-from event_review.contracts.errors import ErrorBody
+from event_review.contracts.errors import documented
 from event_review.runtime.database import DbSession
+from event_review.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["assignments"])
+
+_GIVE_BACK_ERRORS = documented(
+    e403="Another reviewer holds the event",
+    e404="No such event that you may see",
+    e409="The event is not assigned (`not_assigned`)",
+)
+
+
+def _leases(settings: Settings) -> service.Leases:
+    return service.Leases(length=settings.lease, max_hold=settings.lease_max_hold)
 
 
 @router.post("/assignments/next-batch", response_model=Batch)
@@ -23,26 +34,58 @@ async def next_batch(
     """Claim a batch of pending events of your team's regions, highest priority and oldest first.
 
     While you hold unexpired events, this returns those instead of claiming more.
+    Events you skipped go to others first: you get them back only when nothing
+    else is left for you.
     """
     size = (body or BatchRequest()).size
-    return await service.next_batch(session, principal, size, settings.lease)
+    return await service.next_batch(session, principal, size, _leases(settings))
 
 
 @router.get("/assignments", response_model=Batch)
-async def held(principal: CurrentPrincipal, session: DbSession) -> Batch:
+async def held(principal: CurrentPrincipal, session: DbSession, settings: AppSettings) -> Batch:
     """The events you hold under an unexpired lease."""
-    return await service.held(session, principal)
+    return await service.held(session, principal, _leases(settings))
+
+
+@router.post(
+    "/assignments/extend",
+    response_model=Batch,
+    responses=documented(
+        e409="You hold none of these events (`nothing_held`), or have held them for "
+        "the longest hold already (`max_hold_reached`)"
+    ),
+)
+async def extend(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    settings: AppSettings,
+    body: ExtendRequest | None = None,
+) -> Batch:
+    """Keep the events you hold for another full lease from now, never past the
+    longest hold (`hold_until`) counted from the claim. Answers what you hold."""
+    event_ids = body.event_ids if body else None
+    return await service.extend(session, principal, event_ids, _leases(settings))
+
+
+@router.post(
+    "/events/{event_id}/skip", status_code=status.HTTP_204_NO_CONTENT, responses=_GIVE_BACK_ERRORS
+)
+async def skip(
+    event_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    body: SkipRequest | None = None,
+) -> None:
+    """Give an event you hold back for someone else, with an optional reason: your
+    next claims pass it over while anything else is left for you."""
+    await service.skip(session, principal, event_id, body.reason if body else None)
 
 
 @router.post(
     "/events/{event_id}/release",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={
-        403: {"model": ErrorBody, "description": "Another reviewer holds the event"},
-        404: {"model": ErrorBody, "description": "No such event that you may see"},
-        409: {"model": ErrorBody, "description": "The event is not assigned"},
-    },
+    responses=_GIVE_BACK_ERRORS,
 )
 async def release(event_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession) -> None:
-    """Give an event you hold back to the queue (skip it)."""
+    """Give an event you hold back to the queue, for anyone (you included)."""
     await service.release(session, principal, event_id)

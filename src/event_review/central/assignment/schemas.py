@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from event_review.central.db.models import SkipReason
 from event_review.central.events.schemas import EventOut
 
 MAX_BATCH = 100
@@ -19,4 +21,25 @@ class Batch(BaseModel):
     lease_expires_at: datetime | None = Field(
         description="When the earliest lease of the batch runs out; null when empty."
     )
+    hold_until: datetime | None = Field(
+        description="When the earliest claimed event reaches the longest hold: no lease "
+        "extends past it. Null when empty."
+    )
     events: list[EventOut]
+
+
+class ExtendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="Which of your events to extend; left out, all of them.",
+    )
+
+
+class SkipRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: SkipReason | None = Field(default=None, description="Why, from a fixed list.")

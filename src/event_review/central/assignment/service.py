@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from event_review.central.assignment import repository
 from event_review.central.assignment.schemas import Batch
 from event_review.central.audit import repository as audit
-from event_review.central.db.models import AuditAction, Event, EventStatus
+from event_review.central.db.models import AuditAction, Event, EventStatus, SkipReason
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
 from event_review.central.identity.principal import Principal
@@ -19,57 +20,114 @@ from event_review.central.metrics import CLAIM_SECONDS, CLAIMED
 from event_review.runtime.errors import Conflict, Forbidden
 
 
-def _batch(held: Sequence[Row[Any]]) -> Batch:
-    leases = [e.lease_expires_at for e in held if e.lease_expires_at is not None]
+@dataclass(frozen=True)
+class Leases:
+    """How long a claim lasts, and the longest an extended one may."""
+
+    length: timedelta
+    max_hold: timedelta
+
+
+def _batch(held: Sequence[Row[Any]], leases: Leases) -> Batch:
+    ends = [e.lease_expires_at for e in held if e.lease_expires_at is not None]
+    claimed = [e.assigned_at for e in held if e.assigned_at is not None]
     return Batch(
-        lease_expires_at=min(leases) if leases else None,
+        lease_expires_at=min(ends) if ends else None,
+        hold_until=min(claimed) + leases.max_hold if claimed else None,
         events=[EventOut.model_validate(e) for e in held],
     )
 
 
 async def next_batch(
-    session: AsyncSession, principal: Principal, size: int, lease: timedelta
+    session: AsyncSession, principal: Principal, size: int, leases: Leases
 ) -> Batch:
     """Claim up to `size` events of the caller's regions, or return what it already holds."""
     with CLAIM_SECONDS.time():
-        return await _next_batch(session, principal, size, lease)
+        return await _next_batch(session, principal, size, leases)
 
 
 async def _next_batch(
-    session: AsyncSession, principal: Principal, size: int, lease: timedelta
+    session: AsyncSession, principal: Principal, size: int, leases: Leases
 ) -> Batch:
     await repository.lock_claimant(session, principal.user_id)
     held = await repository.held_by(session, principal.user_id)
     if held:
-        return _batch(held)
+        return _batch(held, leases)
     claimed = await repository.claim(
-        session, principal.user_id, principal.actor, principal.region_codes, size, lease
+        session, principal.user_id, principal.actor, principal.region_codes, size, leases.length
     )
     CLAIMED.inc(len(claimed))
-    return _batch(claimed)
+    return _batch(claimed, leases)
 
 
-async def held(session: AsyncSession, principal: Principal) -> Batch:
-    return _batch(await repository.held_by(session, principal.user_id))
+async def held(session: AsyncSession, principal: Principal, leases: Leases) -> Batch:
+    return _batch(await repository.held_by(session, principal.user_id), leases)
+
+
+async def extend(
+    session: AsyncSession,
+    principal: Principal,
+    event_ids: Sequence[uuid.UUID] | None,
+    leases: Leases,
+) -> Batch:
+    """Keep what the caller holds for another lease, up to the longest hold."""
+    # The claimant's lock: an extension and a claim of the same user never interleave.
+    await repository.lock_claimant(session, principal.user_id)
+    extended = await repository.extend(
+        session, principal.user_id, principal.actor, event_ids, leases.length, leases.max_hold
+    )
+    if not extended:
+        if not await repository.assigned_count(session, principal.user_id, event_ids):
+            which = "none of these events is yours" if event_ids else "you hold no events"
+            raise Conflict(
+                f"{which}: a lease that ran out sends its event back to the queue",
+                code="nothing_held",
+            )
+        minutes = round(leases.max_hold.total_seconds() / 60)
+        raise Conflict(
+            f"you have held these events for the longest hold ({minutes} min); review or skip them",
+            code="max_hold_reached",
+        )
+    return _batch(await repository.held_by(session, principal.user_id), leases)
 
 
 async def release(session: AsyncSession, principal: Principal, event_id: uuid.UUID) -> None:
-    """The holder gives an event back to the queue, e.g. to skip it."""
-    event = await access.get_in_scope(session, principal, event_id, for_update=True)
-    if not _assigned_to(principal, event):
-        if event.status == EventStatus.ASSIGNED:
-            raise Forbidden("another reviewer holds this event", code="not_holder")
-        raise Conflict(
-            f"the event is {event.status}, not held by you; nothing to release",
-            code="not_assigned",
-        )
-    await repository.release(session, event_id)
+    """The holder gives an event back to the queue."""
+    await _give_back(session, principal, event_id)
     await audit.record(
         session,
         actor=principal.as_actor(),
         action=AuditAction.EVENT_RELEASED,
         event_id=event_id,
     )
+
+
+async def skip(
+    session: AsyncSession, principal: Principal, event_id: uuid.UUID, reason: SkipReason | None
+) -> None:
+    """Give the event back, for someone else: the caller's claims pass it over while
+    there is anything else for them."""
+    await _give_back(session, principal, event_id)
+    await repository.record_skip(session, principal.user_id, event_id, reason)
+    await audit.record(
+        session,
+        actor=principal.as_actor(),
+        action=AuditAction.EVENT_SKIPPED,
+        event_id=event_id,
+        details={"reason": reason.value if reason else None},
+    )
+
+
+async def _give_back(session: AsyncSession, principal: Principal, event_id: uuid.UUID) -> None:
+    event = await access.get_in_scope(session, principal, event_id, for_update=True)
+    if not _assigned_to(principal, event):
+        if event.status == EventStatus.ASSIGNED:
+            raise Forbidden("another reviewer holds this event", code="not_holder")
+        raise Conflict(
+            f"the event is {event.status}, not held by you; nothing to give back",
+            code="not_assigned",
+        )
+    await repository.release(session, event_id)
 
 
 def _assigned_to(principal: Principal, event: Event) -> bool:

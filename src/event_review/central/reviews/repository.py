@@ -42,6 +42,10 @@ REVIEW_SQL = text(
         SELECT event_id, region_code, external_event_id, CAST(:outcome AS jsonb)
         FROM reviewed
     ),
+    -- Reviewed, the event needs no one to pass it over any more.
+    unskipped AS (
+        DELETE FROM event_skips WHERE event_id IN (SELECT event_id FROM reviewed)
+    ),
     audited AS (
         INSERT INTO audit_log (actor_type, actor, action, event_id, details)
         SELECT 'user', CAST(:reviewer AS text), '{AuditAction.EVENT_REVIEWED.value}', event_id,

@@ -5,6 +5,7 @@ from event_review.central.db.models.event import Event, EventStatus, ReviewDecis
 from event_review.central.db.models.outbox import OutboxStatus, WritebackOutbox
 from event_review.central.db.models.region import IngestKey, Region, RetentionPolicy
 from event_review.central.db.models.session import UserSession
+from event_review.central.db.models.skip import EventSkip, SkipReason
 from event_review.central.db.models.team import Team, TeamRegion
 from event_review.central.db.models.user import Role, User
 
@@ -13,6 +14,7 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "Event",
+    "EventSkip",
     "EventStatus",
     "IngestKey",
     "OutboxStatus",
@@ -20,6 +22,7 @@ __all__ = [
     "RetentionPolicy",
     "ReviewDecision",
     "Role",
+    "SkipReason",
     "Team",
     "TeamRegion",
     "User",
