@@ -102,7 +102,9 @@ class Env:
     async def reset_central(self) -> None:
         """Empty the event tables of the platform's and the baseline's database."""
         for location in (self.central, self.baseline):
-            await self.execute(location, "TRUNCATE events, writeback_outbox, audit_log")
+            await self.execute(
+                location, "TRUNCATE events, event_skips, writeback_outbox, audit_log"
+            )
             await self.execute(location, "VACUUM ANALYZE")
         await self.pg.checkpoint()
 

@@ -20,6 +20,8 @@ class Scale:
     claim_seconds: float
     claim_reviewers: int
     claim_size: int
+    # events at the head of each reviewer's queue that they skipped (the claim steps over them)
+    claim_skips: int
     # 4. re-queue: expired leases
     requeue_leases: int
     # 5. payload proxy: sequential requests per size; streaming clients and rounds
@@ -48,6 +50,7 @@ SCALES = {
         claim_seconds=4.0,
         claim_reviewers=32,
         claim_size=10,
+        claim_skips=20,
         requeue_leases=50_000,
         payload_small_requests=40,
         payload_large_requests=6,
@@ -68,6 +71,7 @@ SCALES = {
         claim_seconds=60.0,
         claim_reviewers=32,
         claim_size=10,
+        claim_skips=50,
         requeue_leases=1_000_000,
         payload_small_requests=400,
         payload_large_requests=40,
