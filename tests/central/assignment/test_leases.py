@@ -141,7 +141,13 @@ async def test_extending_what_you_do_not_hold_is_a_conflict(
 
 async def test_extend_refuses_bad_bodies(client: httpx.AsyncClient, factory: Factory) -> None:
     reviewer = await factory.reviewer(["eu"])
-    for body in ({"event_ids": []}, {"event_ids": ["nope"]}, {"ids": []}, {"event_ids": [1]}):
+    bodies: list[dict[str, object]] = [
+        {"event_ids": []},
+        {"event_ids": ["nope"]},
+        {"ids": []},
+        {"event_ids": [1]},
+    ]
+    for body in bodies:
         response = await client.post(EXTEND, json=body, headers=reviewer.headers)
         assert response.status_code == 422, body
     too_many = {"event_ids": [str(uuid.uuid4()) for _ in range(101)]}
