@@ -3,16 +3,22 @@
 Chromium comes from the system (`apt-get install chromium`), never from
 `playwright install`. Without it the browser tests skip, except in CI
 (`CI=true`), where a missing browser is a failure: CI must run them.
+
+Starting `up` costs 10 to 20 s, so most tests share one (`shared_platform`) and
+keep out of each other's way with users of their own (`Platform.new_user`)
+and freshly claimed events; a test that needs other settings starts its own
+(`platform`, tuned by overriding `platform_env`).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncpg
 import httpx
@@ -20,7 +26,7 @@ import pytest
 
 from event_review.runtime.postgres import ServerLocation, drop_database, regional_database_name
 from tests.fixtures.cli import cli_env
-from tests.fixtures.databases import fetch
+from tests.fixtures.databases import clone_database, fetch
 from tests.fixtures.processes import (
     ManagedProcess,
     ProcessGroup,
@@ -139,9 +145,37 @@ class Platform:
         return self.tokens[username]
 
     def api(self, method: str, path: str, username: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.token(username)}"}
-        with self.http() as http:
-            return http.request(method, path, headers=headers, **kwargs)
+        for _ in range(2):
+            headers = {"Authorization": f"Bearer {self.token(username)}"}
+            with self.http() as http:
+                response = http.request(method, path, headers=headers, **kwargs)
+            # A platform with short-lived tokens outlives the cached one: log in again.
+            if response.status_code != 401 or response.json()["error"]["code"] != "token_expired":
+                break
+            del self.tokens[username]
+        return response
+
+    def new_user(self, prefix: str, *, team: str, role: str = "reviewer") -> str:
+        """A user of this test alone (a unique name), so tests sharing a platform
+        never share a user's held events, drafts or sessions."""
+        username = f"{prefix}-{uuid.uuid4().hex[:6]}"
+        created = self.api(
+            "POST",
+            "/api/v1/admin/users",
+            "admin",
+            json={"username": username, "password": PASSWORD, "role": role, "team": team},
+        )
+        assert created.status_code == 201, created.text
+        return username
+
+    def new_team(self, prefix: str, regions: list[str]) -> tuple[str, str]:
+        """A team of this test alone: (name, team id)."""
+        name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+        created = self.api(
+            "POST", "/api/v1/admin/teams", "admin", json={"name": name, "regions": regions}
+        )
+        assert created.status_code == 201, created.text
+        return name, str(created.json()["team_id"])
 
     async def query(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         return await fetch(self.central, sql, *args)
@@ -171,6 +205,21 @@ def start_platform(group: ProcessGroup, central: ServerLocation, env: dict[str, 
     return Platform(central, up)
 
 
+def _platform_env(data_dir: Path, extra: dict[str, str]) -> dict[str, str]:
+    return {
+        "EVENT_REVIEW_ENVIRONMENT": "development",
+        "EVENT_REVIEW_DATA_DIR": str(data_dir),
+        "EVENT_REVIEW_WRITEBACK_BACKOFF_SECONDS": "0.2",
+        **extra,
+    }
+
+
+async def _stop_platform(group: ProcessGroup, central: ServerLocation) -> None:
+    group.stop_all()
+    for code in REGIONS:
+        await drop_database(central.with_database(regional_database_name(central.database, code)))
+
+
 @pytest.fixture
 def platform_env() -> dict[str, str]:
     """Extra environment of the `up` process; a test overrides this fixture to tune it."""
@@ -189,21 +238,29 @@ async def platform(
     Depends on `chromium_path` so that, without a browser, nothing starts at all.
     """
     del chromium_path
-    env = {
-        "EVENT_REVIEW_ENVIRONMENT": "development",
-        "EVENT_REVIEW_DATA_DIR": str(tmp_path / "data"),
-        "EVENT_REVIEW_WRITEBACK_BACKOFF_SECONDS": "0.2",
-        **platform_env,
-    }
+    env = _platform_env(tmp_path / "data", platform_env)
     with process_group(tmp_path / "logs") as group:
         try:
             yield start_platform(group, fresh_db, env)
         finally:
-            group.stop_all()
-            for code in REGIONS:
-                await drop_database(
-                    fresh_db.with_database(regional_database_name(fresh_db.database, code))
-                )
+            await _stop_platform(group, fresh_db)
+
+
+@pytest.fixture(scope="session")
+async def shared_platform(
+    chromium_path: str, template_db: ServerLocation, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Platform]:
+    """One platform with the default settings for every browser test that needs
+    nothing special; started on first use, stopped at the end of the run."""
+    del chromium_path
+    central = await clone_database(template_db)
+    root = tmp_path_factory.mktemp("shared-platform")
+    with process_group(root / "logs") as group:
+        try:
+            yield start_platform(group, central, _platform_env(root / "data", {}))
+        finally:
+            await _stop_platform(group, central)
+            await drop_database(central)
 
 
 # -- pages ---------------------------------------------------------------------
@@ -237,12 +294,37 @@ class BrowserSession:
         README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         await self.page.screenshot(path=str(README_SCREENSHOTS / f"{name}.png"))
 
-    async def login(self, base_url: str, username: str) -> None:
-        await self.page.goto(base_url + "/")
-        await self.page.get_by_label("Username").fill(username)
-        await self.page.get_by_label("Password").fill(PASSWORD)
-        await self.page.get_by_role("button", name="Log in").click()
-        await self.page.locator("#topbar").wait_for(state="visible")
+    async def login(self, base_url: str, username: str, page: Page | None = None) -> None:
+        page = page or self.page
+        await page.goto(base_url + "/")
+        await page.get_by_label("Username").fill(username)
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await page.locator("#topbar").wait_for(state="visible")
+
+    async def new_tab(self) -> Page:
+        """Another tab of the same browser: same cookies and storage, its own memory."""
+        page = await self.context.new_page()
+        page.set_default_timeout(15_000)
+        self.watch(page)
+        return page
+
+    def watch(self, page: Page) -> None:
+        page.on(
+            "console",
+            lambda m: (
+                self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+            ),
+        )
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+
+
+class OpenSession(Protocol):
+    """The `new_session` fixture: a browser of its own (a fresh context) with one tab."""
+
+    def __call__(
+        self, name: str, viewport: ViewportSize = ..., device_scale_factor: float = ...
+    ) -> Awaitable[BrowserSession]: ...
 
 
 @pytest.fixture
@@ -250,18 +332,19 @@ async def new_session(browser: Browser, request: pytest.FixtureRequest) -> Async
     """Open browser tabs; each gets a final screenshot, pass or fail, when the test ends."""
     opened: list[tuple[str, BrowserSession]] = []
 
-    async def open_session(name: str) -> BrowserSession:
-        context = await browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="UTC")
+    async def open_session(
+        name: str, viewport: ViewportSize = VIEWPORT, device_scale_factor: float = 1
+    ) -> BrowserSession:
+        context = await browser.new_context(
+            viewport=viewport,
+            device_scale_factor=device_scale_factor,
+            locale="en-GB",
+            timezone_id="UTC",
+        )
         page = await context.new_page()
         page.set_default_timeout(15_000)
         session = BrowserSession(context, page)
-        page.on(
-            "console",
-            lambda m: (
-                session.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None
-            ),
-        )
-        page.on("pageerror", lambda e: session.errors.append(f"page error: {e}"))
+        session.watch(page)
         opened.append((name, session))
         return session
 

@@ -1,8 +1,8 @@
 """The web client in headless Chromium, against a real `event-review up`.
 
-Each test starts the platform on a fresh database, drives the client like a
-person would (mouse and keyboard), checks the outcome in the central
-database, and leaves screenshots in test-output/screenshots/.
+The tests drive the client like a person would (mouse and keyboard), check
+the outcome in the central database, and leave screenshots in
+test-output/screenshots/.
 """
 
 from __future__ import annotations
@@ -10,56 +10,25 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import pytest
 
 from tests.fixtures.processes import wait_until_async
-from tests.web.conftest import PASSWORD, BrowserSession, Platform, require_playwright
+from tests.web.conftest import PASSWORD, OpenSession, Platform, require_playwright
 
 require_playwright()
 
 from playwright.async_api import Page, Route, expect  # noqa: E402
 
-OpenSession = Callable[[str], Awaitable[BrowserSession]]
+from tests.web.browsing import (  # noqa: E402
+    real_errors,
+    status_of,
+    wait_for_pending,
+    wait_for_status,
+)
+
 # An unreachable region: nothing listens on the discard port.
 UNREACHABLE = "http://127.0.0.1:9"
-
-
-async def status_of(platform: Platform, event_id: str) -> dict[str, Any]:
-    rows = await platform.query(
-        "SELECT status, review_decision, review_rating, device_id FROM events WHERE event_id = $1",
-        uuid.UUID(event_id),
-    )
-    assert len(rows) == 1
-    return dict(rows[0])
-
-
-async def wait_for_status(platform: Platform, event_id: str, wanted: str) -> dict[str, Any]:
-    last: dict[str, Any] = {}
-
-    async def reached() -> dict[str, Any] | None:
-        nonlocal last
-        last = await status_of(platform, event_id)
-        return last if last["status"] == wanted else None
-
-    return await wait_until_async(
-        reached, message=lambda: f"event {event_id} is {last}, not {wanted}\n{platform.log()}"
-    )
-
-
-async def wait_for_pending(platform: Platform, region: str, at_least: int) -> None:
-    """`up` simulates events and forwards them; wait until the centre holds some."""
-
-    async def enough() -> bool:
-        rows = await platform.query(
-            "SELECT count(*) AS n FROM events WHERE region_code = $1 AND status = 'pending'",
-            region,
-        )
-        return bool(rows[0]["n"] >= at_least)
-
-    await wait_until_async(enough, message=f"fewer than {at_least} pending {region} events")
 
 
 async def layout_of(page: Page) -> dict[str, tuple[int, int, int, int]]:
@@ -72,19 +41,16 @@ async def layout_of(page: Page) -> dict[str, tuple[int, int, int, int]]:
     return boxes
 
 
-def real_errors(tab: BrowserSession, *expected: str) -> list[str]:
-    """Console errors, minus the ones the test provoked on purpose."""
-    return [e for e in tab.errors if not any(text in e for text in expected)]
-
-
 async def test_a_reviewer_reviews_an_event_with_the_keyboard(
-    platform: Platform, new_session: OpenSession
+    shared_platform: Platform, new_session: OpenSession
 ) -> None:
+    platform = shared_platform
     await wait_for_pending(platform, "eu", 5)
     tab = await new_session("reviewer")
     page = tab.page
+    username = platform.new_user("keyboard", team="team-eu")
 
-    await tab.login(platform.url, "reviewer-eu")
+    await tab.login(platform.url, username)
     await expect(page.locator("#queue-message")).to_contain_text("Get a batch")
     # Hold the first payload back, to see the page while it loads.
     arrived = asyncio.Event()
@@ -94,7 +60,7 @@ async def test_a_reviewer_reviews_an_event_with_the_keyboard(
         await route.continue_()
 
     await page.route("**/api/v1/events/*/payload", slow_region)
-    await page.get_by_label("Batch size").select_option("5")
+    await page.get_by_label("Batch size").fill("5")
     await page.get_by_role("button", name="Get next batch").click()
 
     items = page.locator(".queue-item")
@@ -152,11 +118,13 @@ async def test_a_reviewer_reviews_an_event_with_the_keyboard(
     assert (reviewed["review_decision"], reviewed["review_rating"]) == ("approve", 4)
     await tab.screenshot("reviewer-after-review")
 
-    # j/k move between events; s gives one back to the queue.
+    # j/k move between events; s, then Enter (no reason) gives one back to the queue.
     second = await items.nth(1).get_attribute("data-event-id")
     await page.keyboard.press("j")
     await expect(items.nth(1)).to_have_attribute("aria-current", "true")
     await page.keyboard.press("s")
+    await expect(page.get_by_role("dialog", name="Skip this event")).to_be_visible()
+    await page.keyboard.press("Enter")
     await expect(page.locator(f'.queue-item[data-event-id="{second}"]')).to_have_count(0)
     assert second is not None
     assert (await status_of(platform, second))["status"] == "pending"
@@ -165,14 +133,16 @@ async def test_a_reviewer_reviews_an_event_with_the_keyboard(
     await page.keyboard.press("?")
     await expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     await page.keyboard.press("Escape")
-    token = await page.evaluate("JSON.parse(sessionStorage.getItem('event-review.session')).token")
-    with platform.http() as http:
-        ended = http.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
-    assert ended.status_code == 204
+    # The token lives in the page's memory alone; end the session where the server keeps it.
+    await platform.query(
+        "UPDATE sessions SET revoked_at = now() WHERE user_id = "
+        "(SELECT user_id FROM users WHERE username = $1)",
+        username,
+    )
     await page.keyboard.press("n")
     await expect(page.locator("#login-status")).to_contain_text("Your session was ended")
     await expect(page.get_by_label("Username")).to_be_visible()
-    assert await page.evaluate("sessionStorage.getItem('event-review.session')") is None
+    assert await page.evaluate("JSON.stringify(sessionStorage)") == "{}"
 
     assert real_errors(tab, "status of 401") == []
 
@@ -293,73 +263,23 @@ async def review_some(platform: Platform, username: str, count: int) -> list[str
     return done
 
 
-async def test_the_lease_countdown_warns_then_expires_and_an_empty_queue_says_so(
-    platform: Platform, new_session: OpenSession
-) -> None:
-    await wait_for_pending(platform, "eu", 3)
-    tab = await new_session("reviewer")
-    page = tab.page
-    # The page's clock is the test's: fifteen minutes pass in a moment.
-    await page.clock.install()
-    await tab.login(platform.url, "reviewer-eu")
-    await page.get_by_label("Batch size").select_option("5")
-    await page.get_by_role("button", name="Get next batch").click()
-    first = page.locator(".queue-item").first
-    await expect(first).to_have_attribute("aria-current", "true")
-    await expect(page.locator("#lease")).not_to_have_class(re.compile(r"\bwarn\b"))
-    # Every answer's Date header re-anchors the countdown to the server's clock,
-    # which would undo the jumps below: let the last request finish first.
-    await expect(page.locator("#payload-image")).to_be_visible()
-
-    await page.clock.fast_forward("13:30")
-    await expect(page.locator("#lease")).to_have_class(re.compile(r"\bwarn\b"))
-    await expect(page.locator("#lease-note")).to_contain_text("Less than two minutes left")
-    await tab.screenshot("reviewer-lease-warning")
-
-    await page.clock.fast_forward("02:00")
-    await expect(page.locator("#lease")).to_have_text("Lease expired")
-    await expect(page.locator("#lease-note")).to_contain_text("Your lease expired")
-    await expect(first).to_be_disabled()
-    await expect(page.locator("#submit-review")).to_be_disabled()
-    await page.keyboard.press("a")
-    await expect(page.locator("#decision-approve")).not_to_be_checked()
-    await tab.screenshot("reviewer-lease-expired")
-
-    # A reviewer whose team reviews no region gets a clear "empty" answer.
-    team = platform.api("POST", "/api/v1/admin/teams", "admin", json={"name": "idle"})
-    assert team.status_code == 201, team.text
-    user = platform.api(
-        "POST",
-        "/api/v1/admin/users",
-        "admin",
-        json={"username": "idle-reviewer", "password": PASSWORD, "team": "idle"},
-    )
-    assert user.status_code == 201, user.text
-    idle = await new_session("idle")
-    await idle.login(platform.url, "idle-reviewer")
-    await idle.page.get_by_role("button", name="Get next batch").click()
-    await expect(idle.page.locator("#queue-message")).to_contain_text("The queue is empty")
-    await expect(idle.page.locator("#event-title")).to_have_text("No event open")
-    await idle.screenshot("reviewer-empty-queue")
-
-    assert real_errors(tab) == []
-    assert real_errors(idle) == []
-
-
 async def test_an_admin_maps_a_team_to_regions_and_deactivates_a_user(
-    platform: Platform, new_session: OpenSession
+    shared_platform: Platform, new_session: OpenSession
 ) -> None:
+    platform = shared_platform
+    suffix = uuid.uuid4().hex[:6]
+    team, nina_name = f"night-shift-{suffix}", f"nina-{suffix}"
     admin = await new_session("admin")
     page = admin.page
     await admin.login(platform.url, "admin")
 
     await page.get_by_role("link", name="Teams").click()
-    await page.locator("#add-team").get_by_label("Name").fill("night-shift")
+    await page.locator("#add-team").get_by_label("Name").fill(team)
     await page.locator("#add-team").get_by_label("EU").check()
     await page.get_by_role("button", name="Add team").click()
-    row = page.locator('#teams-table tr[data-team="night-shift"]')
+    row = page.locator(f'#teams-table tr[data-team="{team}"]')
     await expect(row).to_contain_text("EU")
-    await row.get_by_role("button", name="Edit night-shift").click()
+    await row.get_by_role("button", name=f"Edit {team}").click()
     editing = page.locator("#teams-table tr.editing")
     await editing.get_by_label("US").check()
     await editing.get_by_role("button", name="Save").click()
@@ -367,27 +287,28 @@ async def test_an_admin_maps_a_team_to_regions_and_deactivates_a_user(
 
     await page.get_by_role("link", name="Users").click()
     new_user = page.locator("#add-user")
-    await new_user.get_by_label("Username").fill("nina")
+    await new_user.get_by_label("Username").fill(nina_name)
     await new_user.get_by_label("Password").fill(PASSWORD)
-    await page.locator("#new-team").select_option("night-shift")
+    await page.locator("#new-team").select_option(team)
     await page.get_by_role("button", name="Add user").click()
-    nina_row = page.locator('#users-table tr[data-username="nina"]')
-    await expect(nina_row).to_contain_text("night-shift")
+    nina_row = page.locator(f'#users-table tr[data-username="{nina_name}"]')
+    await expect(nina_row).to_contain_text(team)
     await expect(nina_row).to_contain_text("Active")
 
     nina = await new_session("nina")
-    await nina.login(platform.url, "nina")
+    await nina.login(platform.url, nina_name)
     await expect(nina.page.locator("#queue-foot")).to_contain_text("EU, US")
 
-    await nina_row.get_by_role("button", name="Deactivate nina").click()
-    dialog = page.get_by_role("dialog", name="Deactivate nina?")
+    await nina_row.get_by_role("button", name=f"Deactivate {nina_name}").click()
+    dialog = page.get_by_role("dialog", name=f"Deactivate {nina_name}?")
     await expect(dialog).to_contain_text("logged out everywhere")
     await dialog.get_by_role("button", name="Deactivate").click()
     await expect(nina_row).to_contain_text("Deactivated")
     await admin.screenshot("admin-users")
     revoked = await platform.query(
         "SELECT count(*) AS n FROM sessions s JOIN users u USING (user_id) "
-        "WHERE u.username = 'nina' AND s.revoked_at IS NULL"
+        "WHERE u.username = $1 AND s.revoked_at IS NULL",
+        nina_name,
     )
     assert revoked[0]["n"] == 0
 

@@ -1,6 +1,8 @@
 // The one way the client talks to the server: the public /api/v1 endpoints,
 // on the same origin, with the bearer token. Every failure becomes an ApiError
-// carrying the server's {"error": {code, message, details}}.
+// carrying the server's {"error": {code, message, details}}. An expired access
+// token is renewed (auth.js) and the request sent once more, so a reviewer
+// never sees a token's end, only the session's.
 
 import { session } from "./session.js";
 
@@ -15,11 +17,21 @@ export class ApiError extends Error {
 }
 
 let unauthorized = () => {};
+let refresher = null;
 let clockOffsetMs = 0;
+
+// Only these routes read or set the refresh cookie; every other request goes
+// without cookies, so a data route can never be driven by one (no CSRF).
+const COOKIE_ROUTES = new Set(["/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout"]);
 
 /** Called when the server says the session is no longer valid (401). */
 export function onUnauthorized(handler) {
   unauthorized = handler;
+}
+
+/** `renew()` gets a new access token (or throws); api() calls it on `token_expired`. */
+export function setRefresher(renew) {
+  refresher = renew;
 }
 
 /** The server's idea of now: lease countdowns must not trust the laptop's clock. */
@@ -58,9 +70,12 @@ async function failure(response) {
  * api("/api/v1/assignments") -> parsed JSON.
  * Options: method, body (sent as JSON), signal, as ("json" | "text").
  */
-export async function api(path, { method = "GET", body, signal, as = "json" } = {}) {
+export async function api(path, options = {}) {
+  const { method = "GET", body, signal, as = "json", retried = false } = options;
+  const cookies = COOKIE_ROUTES.has(path);
+  const token = session.token;
   const headers = { Accept: as === "text" ? "*/*" : "application/json" };
-  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (token && path !== "/api/v1/auth/refresh") headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
@@ -69,7 +84,7 @@ export async function api(path, { method = "GET", body, signal, as = "json" } = 
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
-      credentials: "omit",
+      credentials: cookies ? "same-origin" : "omit",
       cache: "no-store",
     });
   } catch (err) {
@@ -79,7 +94,20 @@ export async function api(path, { method = "GET", body, signal, as = "json" } = 
   noteClock(response);
   if (!response.ok) {
     const error = await failure(response);
-    if (response.status === 401 && session.token) unauthorized(error);
+    if (response.status !== 401 || (cookies && path !== "/api/v1/auth/logout")) throw error;
+    if (error.code === "token_expired" && refresher && !retried && token) {
+      // Another request may have renewed the token meanwhile: then just resend.
+      if (session.token === token) {
+        try {
+          await refresher();
+        } catch (failed) {
+          if (failed.status === 401) unauthorized(failed);
+          throw failed;
+        }
+      }
+      return api(path, { ...options, retried: true });
+    }
+    if (session.token) unauthorized(error);
     throw error;
   }
   if (response.status === 204) return null;

@@ -109,6 +109,18 @@ export function relativeTime(iso, now = Date.now()) {
   return `${Math.round(seconds / 86400)} days ago`;
 }
 
+/** "3 min ago" that refreshTimes() keeps current while the page stays open. */
+export function timeAgo(iso, now) {
+  return h("span", { "data-time-ago": iso }, relativeTime(iso, now));
+}
+
+export function refreshTimes(root, now) {
+  for (const node of root.querySelectorAll("[data-time-ago]")) {
+    const text = relativeTime(node.dataset.timeAgo, now);
+    if (node.textContent !== text) node.textContent = text;
+  }
+}
+
 /** "harsh_braking" -> "Harsh braking" */
 export function humanize(value) {
   if (!value) return "—";
@@ -124,12 +136,43 @@ export function priorityLevel(priority) {
 
 // ---------- announcements ----------
 
+// Elements a toast must never cover (the review's submit button): when one
+// would, the toasts move to the other edge of the window.
+const keepClear = new Set();
+
+function overlaps(a, b) {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
+
+function placeToasts() {
+  const region = document.getElementById("toasts");
+  if (!region || !region.children.length) return;
+  const covers = () => {
+    const box = region.getBoundingClientRect();
+    return [...keepClear].some((node) => node.isConnected && overlaps(box, node.getBoundingClientRect()));
+  };
+  region.classList.remove("top");
+  if (covers()) region.classList.add("top");
+}
+
+/** Keep toasts off `node` while it is on the page; returns the undo. */
+export function keepClearOfToasts(node) {
+  keepClear.add(node);
+  placeToasts();
+  return () => keepClear.delete(node);
+}
+
+// Any scroll (the page's or a panel's) or resize can bring the two together.
+document.addEventListener("scroll", placeToasts, { capture: true, passive: true });
+window.addEventListener("resize", placeToasts, { passive: true });
+
 /** A short, polite message in the corner; screen readers hear it too. */
 export function toast(message, kind = "info", ms = 4500) {
   const region = document.getElementById("toasts");
   const node = h("div", { class: ["toast", kind] }, message);
   region.append(node);
   while (region.children.length > 2) region.firstChild.remove();
+  placeToasts();
   setTimeout(() => node.remove(), ms);
 }
 

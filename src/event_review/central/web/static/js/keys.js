@@ -1,11 +1,16 @@
 // Keyboard helpers shared by the views.
 
+// What a number field takes as typing; any other key (j, n, ...) is a shortcut,
+// so the batch-size field does not swallow the reviewer's keys after use.
+const NUMBER_KEYS = /^([0-9.,eE+-]|Backspace|Delete|Arrow.*|Home|End|Tab)$/;
+
 /** True while the user types into a field: single-key shortcuts must not fire. */
-export function isTyping(target) {
+export function isTyping(target, key = null) {
   if (!(target instanceof Element)) return false;
   if (target.isContentEditable) return true;
   if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
   if (target instanceof HTMLInputElement) {
+    if (target.type === "number" && key !== null) return NUMBER_KEYS.test(key);
     return !["radio", "checkbox", "button", "submit", "reset", "range", "color"].includes(target.type);
   }
   return false;

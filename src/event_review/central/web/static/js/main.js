@@ -1,13 +1,15 @@
-// Entry point: session, routing (#/review, #/dashboard, ...), the top bar.
-// Each view is a module with mount(container) -> unmount().
+// Entry point: session, routing (#/review, #/dashboard, #/events/ID, ...), the
+// top bar. Each view is a module with mount(container) -> unmount().
 
 import { api, onUnauthorized } from "./api.js";
-import { h, replace, toast } from "./dom.js";
+import { announceLogin, forget, logout, maySignIn, onSessionEvents, refresh } from "./auth.js";
+import { h, refreshTimes, replace, toast } from "./dom.js";
 import { isTyping } from "./keys.js";
-import { loggedOutMessage } from "./messages.js";
-import { session } from "./session.js";
+import { endedSession, loggedOutMessage } from "./messages.js";
+import { regionList, session } from "./session.js";
 import * as audit from "./views/audit.js";
 import * as dashboard from "./views/dashboard.js";
+import * as eventPage from "./views/event.js";
 import * as login from "./views/login.js";
 import * as regions from "./views/regions.js";
 import * as review from "./views/review.js";
@@ -23,16 +25,23 @@ const ROUTES = {
   regions: { title: "Regions", roles: ["lead", "admin"], view: regions },
   teams: { title: "Teams", roles: ["lead", "admin"], view: teams },
   users: { title: "Users", roles: ["admin"], view: users },
+  // A link to one event (#/events/ID), to share or bookmark; not in the menu.
+  events: { title: "Event", roles: ["reviewer", "lead", "admin"], view: eventPage, hidden: true },
 };
+// Who the user is can change while they work (an admin maps a region to the
+// team, or changes their role): asked again this often, and on focus.
+const ME_POLL_MS = 60_000;
+// "2 min ago" is redrawn this often, so it never says "just now" for long.
+const TIMES_MS = 15_000;
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
 let current = null;
 let loggingOut = false;
 
-function routeName() {
-  const match = location.hash.match(/^#\/([a-z-]+)/);
-  return match ? match[1] : null;
+function route() {
+  const match = location.hash.match(/^#\/([a-z-]+)(?:\/([^/?#]+))?/);
+  return match ? { name: match[1], param: match[2] ? decodeURIComponent(match[2]) : null } : { name: null, param: null };
 }
 
 function defaultRoute() {
@@ -52,26 +61,30 @@ function showLogin(message = null, kind = "warn") {
   current = { name: "login", unmount: login.mount(main, { message, kind, onLoggedIn: start }) };
 }
 
-function renderNav(active) {
+function renderTopbar(active) {
   const nav = document.getElementById("nav");
   replace(
     nav,
     Object.entries(ROUTES)
-      .filter(([, route]) => session.hasRole(...route.roles))
-      .map(([name, route]) =>
-        h("a", { href: `#/${name}`, "aria-current": name === active ? "page" : null }, route.title),
-      ),
+      .filter(([, r]) => !r.hidden && session.hasRole(...r.roles))
+      .map(([name, r]) => h("a", { href: `#/${name}`, "aria-current": name === active ? "page" : null }, r.title)),
   );
   const me = session.me;
-  const team = me.team ? ` · ${me.team}` : "";
-  replace(document.getElementById("whoami"), h("strong", null, me.username), ` · ${me.role}${team}`);
+  const regionsText = regionList(me);
+  replace(document.getElementById("whoami"),
+    h("strong", null, me.username),
+    h("span", { class: "whoami-detail" }, ` · ${me.role}${me.team ? ` · ${me.team}` : ""}`),
+    h("span", { class: "whoami-regions", id: "whoami-regions", title: "The regions your team reviews" },
+      regionsText ? ` · ${regionsText}` : " · no region"),
+  );
 }
 
 function render({ focus = false } = {}) {
   if (!session.me) return;
-  let name = routeName();
+  let { name, param } = route();
   if (!name || !ROUTES[name] || !session.hasRole(...ROUTES[name].roles)) {
     name = defaultRoute();
+    param = null;
     if (location.hash !== `#/${name}`) {
       location.replace(`#/${name}`); // hashchange renders
       return;
@@ -79,40 +92,68 @@ function render({ focus = false } = {}) {
   }
   unmountCurrent();
   topbar.hidden = false;
-  renderNav(name);
+  renderTopbar(name);
   document.title = `${ROUTES[name].title} · Event Review`;
   replace(main);
-  current = { name, unmount: ROUTES[name].view.mount(main) };
+  current = { name, unmount: ROUTES[name].view.mount(main, { param }) };
   if (focus) main.focus({ preventScroll: true });
 }
 
 async function start() {
   try {
-    session.me = await api("/api/v1/auth/me");
+    session.update(await api("/api/v1/auth/me"));
   } catch (error) {
     if (error.status !== 401) showLogin("The server cannot be reached right now. Try again in a moment.", "error");
     return; // a 401 already showed the login screen
   }
   loggingOut = false;
+  announceLogin();
   render();
 }
 
-async function logout() {
-  loggingOut = true;
+/** Ask the server who we are again; a changed role or team shows at once. */
+async function recheckMe() {
+  if (!session.me || document.hidden) return;
+  const before = session.me;
+  let me;
   try {
-    await api("/api/v1/auth/logout", { method: "POST" });
+    me = await api("/api/v1/auth/me");
   } catch {
-    // Logged out locally either way; the session expires on the server.
+    return; // a 401 shows the login screen; anything else: try at the next tick
   }
-  session.end();
-  if (location.hash) history.replaceState(null, "", location.pathname);
-  showLogin("You have logged out.", "info");
+  if (!session.me) return;
+  session.update(me);
+  if (me.role !== before.role) {
+    render();
+  } else if (current && ROUTES[current.name]) {
+    renderTopbar(current.name);
+  }
 }
 
-onUnauthorized((error) => {
+function ended(message, kind = "warn") {
   if (loggingOut || !session.token) return;
-  session.end();
-  showLogin(loggedOutMessage(error));
+  forget();
+  showLogin(message, kind);
+}
+
+onUnauthorized((error) => ended(loggedOutMessage(error)));
+onSessionEvents({
+  ended: (error) => ended(loggedOutMessage(error)),
+  loggedOut: () => ended(loggedOutMessage({ code: "logged_out_elsewhere" }), "info"),
+  loggedIn: async (userId) => {
+    if (session.me && session.me.user_id !== userId) {
+      // The browser's one refresh cookie now belongs to someone else.
+      ended(loggedOutMessage({ code: "logged_in_elsewhere" }));
+      return;
+    }
+    if (session.token || !current || current.name !== "login") return;
+    try {
+      await refresh();
+    } catch {
+      return; // stay on the login screen
+    }
+    start();
+  },
 });
 
 window.addEventListener("hashchange", () => {
@@ -120,12 +161,17 @@ window.addEventListener("hashchange", () => {
   render({ focus: true });
 });
 
-document.getElementById("logout-button").addEventListener("click", logout);
+document.getElementById("logout-button").addEventListener("click", async () => {
+  loggingOut = true;
+  await logout();
+  if (location.hash) history.replaceState(null, "", location.pathname);
+  showLogin("You have logged out.", "info");
+});
 
 const shortcuts = document.getElementById("shortcuts-dialog");
 document.getElementById("shortcuts-button").addEventListener("click", () => shortcuts.showModal());
 document.addEventListener("keydown", (event) => {
-  if (event.key !== "?" || !session.me || isTyping(event.target) || shortcuts.open) return;
+  if (event.key !== "?" || !session.me || isTyping(event.target, event.key) || document.querySelector("dialog[open]")) return;
   event.preventDefault();
   shortcuts.showModal();
 });
@@ -142,8 +188,18 @@ window.addEventListener("unhandledrejection", (event) => {
   toast("Something unexpected went wrong. Reload the page if the screen looks wrong.", "error");
 });
 
-if (session.restore()) {
-  start();
+setInterval(recheckMe, ME_POLL_MS);
+window.addEventListener("focus", recheckMe);
+document.addEventListener("visibilitychange", recheckMe);
+setInterval(() => refreshTimes(document), TIMES_MS);
+
+// A reload or a new tab has no token yet: the refresh cookie gets one, so
+// the reviewer stays logged in across reloads and tabs.
+if (maySignIn()) {
+  refresh().then(start, (error) => {
+    if (error.status === 0) showLogin("The server cannot be reached right now. Try again in a moment.", "error");
+    else showLogin(endedSession(error) ? loggedOutMessage(error) : null);
+  });
 } else {
   showLogin();
 }

@@ -17,7 +17,7 @@ export function describe(error, context = {}) {
     case "lease_expired":
       return {
         title: "Your time on this event ran out.",
-        text: "The lease expired, so the event goes back to the queue for someone else. Get a new batch to continue.",
+        text: "The lease expired, so the event goes back to the queue. What you typed is kept in this browser for when it is yours again.",
         gone: true,
       };
     case "already_reviewed":
@@ -37,6 +37,11 @@ export function describe(error, context = {}) {
         title: "This event is no longer assigned to you.",
         text: "It was removed from your list.",
         gone: true,
+      };
+    case "nothing_held":
+      return {
+        title: "You hold no events right now.",
+        text: "Their leases ended, so there is nothing to extend. Get a new batch to continue.",
       };
     case "event_not_found":
       return {
@@ -95,14 +100,25 @@ export function describe(error, context = {}) {
 export function loggedOutMessage(error) {
   switch (error && error.code) {
     case "session_expired":
-      return "Your session expired. Log in again to continue.";
+      return "Your session reached its time limit and ended. Log in again to continue; what you typed is kept.";
     case "session_revoked":
-      return "Your session was ended (you logged out elsewhere, or an admin ended it). Log in again.";
+      return "Your session was ended: you logged out in another window, or an admin ended it. Log in again.";
+    case "logged_out_elsewhere":
+      return "You logged out in another tab. Log in again to continue.";
+    case "logged_in_elsewhere":
+      return "Someone logged in as another user in another tab of this browser, which ended your session here. Log in again.";
+    case "refresh_token_reused":
+      return "Your session was ended for safety: its sign-in was used twice at once, as a copied one would be. Log in again.";
     case "account_inactive":
       return "This account has been deactivated. Ask an admin if that is a mistake.";
     default:
       return "Your session is no longer valid. Log in again to continue.";
   }
+}
+
+/** Whether a refresh that failed at start-up ended a real session (say why) or found none (say nothing). */
+export function endedSession(error) {
+  return ["session_expired", "session_revoked", "refresh_token_reused", "account_inactive"].includes(error && error.code);
 }
 
 function validationText(error) {

@@ -3,6 +3,7 @@
 // loads, so nothing moves when the data arrive.
 
 import { formatShortDateTime, h, humanize, notice, replace, s } from "./dom.js";
+import { blurToggle, zoomableImage } from "./image-viewer.js";
 import { seriesChart } from "./series-chart.js";
 
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/webp"]);
@@ -60,10 +61,11 @@ function fieldsTable(payload) {
   );
 }
 
-function frame(content, caption) {
+/** The frame and its caption line, the same in every state: nothing moves when the image arrives. */
+function frame(content, caption, redraw = () => {}) {
   return h("div", null,
     h("div", { class: "frame", id: "payload-frame" }, content),
-    h("p", { class: "frame-caption" }, caption),
+    h("div", { class: "frame-caption" }, h("span", { class: "frame-caption-text" }, caption), blurToggle(redraw)),
   );
 }
 
@@ -122,18 +124,19 @@ export function renderPayloadLoading(body, event) {
 export function renderPayload(body, event, payload) {
   const image = imageOf(payload);
   const chart = seriesChart(payload && payload.sensors && payload.sensors.series);
+  const redraw = () => renderPayload(body, event, payload);
   replace(body,
     residency(event),
     h("div", { class: "payload-grid" },
       image
-        ? frame(h("img", {
+        ? frame(zoomableImage(event.event_id, h("img", {
             src: `data:${image.mime};base64,${image.data_base64.replace(/\s/g, "")}`,
             alt: `Dashcam frame of the ${humanize(payload.event_type).toLowerCase()} event`,
             width: image.width || null,
             height: image.height || null,
             id: "payload-image",
-          }), `Dashcam frame${image.width ? `, ${image.width} × ${image.height} px` : ""}`)
-        : frame(h("p", { class: "frame-note" }, "No image in this payload."), "Dashcam frame"),
+          }), redraw), `Dashcam frame${image.width ? `, ${image.width} × ${image.height} px` : ""}`, redraw)
+        : frame(h("p", { class: "frame-note" }, "No image in this payload."), "Dashcam frame", redraw),
       fieldsTable(payload),
     ),
     chartBlock(chart || h("p", { class: "muted skeleton-chart frame-note" }, "No sensor series in this payload.")),

@@ -1,7 +1,6 @@
-import { api } from "../api.js";
+import { login } from "../auth.js";
 import { h, notice, replace } from "../dom.js";
 import { describe } from "../messages.js";
-import { session } from "../session.js";
 
 export function mount(container, { message, kind = "warn", onLoggedIn }) {
   const username = h("input", { id: "username", name: "username", type: "text", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" });
@@ -26,11 +25,7 @@ export function mount(container, { message, kind = "warn", onLoggedIn }) {
     submit.disabled = true;
     submit.textContent = "Logging in…";
     try {
-      const token = await api("/api/v1/auth/login", {
-        method: "POST",
-        body: { username: username.value.trim(), password: password.value },
-      });
-      session.start(token.access_token, token.expires_at);
+      await login(username.value.trim(), password.value);
       password.value = "";
       onLoggedIn();
     } catch (error) {
@@ -48,7 +43,7 @@ export function mount(container, { message, kind = "warn", onLoggedIn }) {
   container.append(
     h("div", { class: "login-page" },
       h("section", { class: "login-card", "aria-labelledby": "login-title" },
-        h("div", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), h("span", { id: "login-title" }, "Event Review")),
+        h("div", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), h("h1", { id: "login-title" }, "Event Review")),
         h("p", { class: "muted" }, "Log in to review events from your regions."),
         status,
         form,

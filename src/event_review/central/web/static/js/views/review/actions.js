@@ -1,27 +1,46 @@
 // What the reviewer does on the review screen, and what the server answers:
 // claim a batch, open an event (and fetch its payload), submit, skip. Every
 // request goes through api.js; failures become toasts or notices in plain words.
+// What the reviewer chose and typed is saved as a draft on every change.
 
 import { api } from "../../api.js";
-import { notice, replace, toast } from "../../dom.js";
-import { isTyping } from "../../keys.js";
+import { replace, toast } from "../../dom.js";
+import { removeDraft, saveDraft } from "../../drafts.js";
 import { describe } from "../../messages.js";
 import { renderPayload, renderPayloadError, renderPayloadLoading } from "../../payload.js";
-import { render, renderEvent, renderForm, renderQueue } from "./rendering.js";
-import { selected, selectedIndex } from "./state.js";
-import { readForm, setStatus, writeForm } from "./structure.js";
+import { session } from "../../session.js";
+import { createQueueActions, plural } from "./queue-actions.js";
+import { renderForm } from "./rendering.js";
+import { chooseSkipReason } from "./skip.js";
+import { selected } from "./state.js";
+import { readForm, setStatus } from "./structure.js";
 
-const plural = (n) => (n === 1 ? "" : "s");
+const userId = () => session.me.user_id;
 
 /** The actions of one mounted screen, bound to its `view` ({state, ui}). */
 export function createActions(view) {
   const { state, ui } = view;
+  const queue = createQueueActions(view);
+  const { drop } = queue;
 
-  /** The server says the event is no longer this reviewer's: let it go and say why. */
+  /**
+   * The server says the event is no longer this reviewer's: let it go, and say
+   * why and what is still theirs (from the server: other leases may have
+   * ended too), instead of sending them off for a new batch they do not need.
+   */
   function letGo(event, message) {
     if (!message.gone) return false;
     drop(event.event_id);
-    toast(`${message.title} ${message.text}`, "warn", 7000);
+    const said = `${message.title} ${message.text}`;
+    api("/api/v1/assignments").then((held) => {
+      const kept = new Set(held.events.map((e) => e.event_id));
+      for (const gone of state.events.filter((e) => !kept.has(e.event_id))) drop(gone.event_id);
+      const count = held.events.length;
+      const advice = count
+        ? ` ${count} event${plural(count)} ${count === 1 ? "is" : "are"} still yours.`
+        : " You hold no other events: get the next batch to carry on (n).";
+      toast(said + advice, "warn", 8000);
+    }, () => toast(said, "warn", 8000));
     return true;
   }
 
@@ -48,123 +67,9 @@ export function createActions(view) {
     }
   }
 
-  function select(eventId) {
-    if (state.selectedId === eventId) return;
-    if (state.selectedId) state.drafts.set(state.selectedId, readForm(ui));
-    state.selectedId = eventId;
-    writeForm(ui, state.drafts.get(eventId));
-    renderQueue(view);
-    renderEvent(view);
-    renderForm(view);
-    const item = ui.list.querySelector(`[data-event-id="${eventId}"]`);
-    if (item) item.scrollIntoView({ block: "nearest" });
-  }
-
-  /**
-   * Put keyboard focus on the open event's queue item, unless the reviewer is
-   * busy elsewhere. Otherwise focus stays on a button just clicked ("Get next
-   * batch") and Enter would press that button instead of submitting.
-   */
-  function focusSelected() {
-    const active = document.activeElement;
-    const idle = !active || active === document.body || active === ui.batchButton
-      || (active.closest && active.closest(".queue-list, .review-panel") && !isTyping(active));
-    if (!idle) return;
-    const item = ui.list.querySelector('[aria-current="true"]');
-    if (item) item.focus();
-  }
-
-  function move(step) {
-    if (!state.events.length || state.expired) return;
-    const index = selectedIndex(state);
-    const next = index === -1 ? 0 : Math.min(state.events.length - 1, Math.max(0, index + step));
-    select(state.events[next].event_id);
-    if (document.activeElement && document.activeElement.closest && document.activeElement.closest(".queue-list")) {
-      focusSelected();
-    }
-  }
-
-  /** The event left the reviewer's hands: forget it and open the next one. */
-  function drop(eventId) {
-    const index = state.events.findIndex((e) => e.event_id === eventId);
-    state.events = state.events.filter((e) => e.event_id !== eventId);
-    state.payloads.delete(eventId);
-    state.drafts.delete(eventId);
-    if (state.selectedId === eventId) {
-      state.selectedId = null;
-      const next = state.events[Math.min(index, state.events.length - 1)];
-      writeForm(ui, null);
-      if (next) {
-        select(next.event_id);
-        focusSelected();
-        return;
-      }
-      state.queueState = "done";
-    }
-    render(view);
-    if (!state.events.length) ui.batchButton.focus();
-  }
-
-  function showBatch(batch, { claimed }) {
-    state.events = batch.events;
-    state.payloads.clear();
-    state.drafts.clear();
-    state.warned = false;
-    state.expired = false;
-    replace(ui.leaseNote);
-    state.selectedId = null;
-    writeForm(ui, null);
-    state.queueState = batch.events.length ? "held" : claimed ? "empty" : "none";
-    render(view);
-    if (batch.events.length) {
-      select(batch.events[0].event_id);
-      focusSelected();
-    }
-  }
-
-  function leaseNoteError(error) {
-    const message = describe(error);
-    replace(ui.leaseNote, notice("error", message.title, message.text));
-  }
-
-  /** What the reviewer already holds, e.g. after a reload. */
-  async function loadHeld() {
-    try {
-      showBatch(await api("/api/v1/assignments"), { claimed: false });
-    } catch (error) {
-      state.queueState = "none";
-      render(view);
-      leaseNoteError(error);
-    }
-  }
-
-  async function nextBatch() {
-    if (state.busy) return;
-    const { batchButton } = ui;
-    const holding = state.events.length > 0 && !state.expired;
-    state.busy = true;
-    batchButton.disabled = true;
-    batchButton.textContent = "Getting events…";
-    try {
-      const batch = await api("/api/v1/assignments/next-batch", {
-        method: "POST",
-        body: { size: Number(ui.sizeSelect.value) },
-      });
-      showBatch(batch, { claimed: true });
-      const count = batch.events.length;
-      if (holding && count) {
-        toast(`You still hold ${count} event${plural(count)}. Review or skip them to get new ones.`, "info");
-      } else if (count) {
-        toast(`${count} event${plural(count)} claimed.`, "ok");
-      }
-    } catch (error) {
-      leaseNoteError(error);
-    } finally {
-      state.busy = false;
-      batchButton.disabled = false;
-      batchButton.textContent = "Get next batch";
-      renderForm(view);
-    }
+  /** Keep what the form holds for the open event (on every input). */
+  function keepDraft() {
+    if (state.selectedId && !ui.fieldset.disabled) saveDraft(userId(), state.selectedId, readForm(ui));
   }
 
   /**
@@ -172,12 +77,13 @@ export function createActions(view) {
    * busy while `request` runs; on success the toast says [text, kind] and the
    * next event opens, on failure the form says why (unless the event is gone).
    */
-  async function finish(event, request, [text, kind]) {
+  async function finish(event, request, [text, kind], accepted = () => {}) {
     state.busy = true;
     renderForm(view);
     try {
       await request();
       state.busy = false;
+      accepted();
       toast(text, kind);
       drop(event.event_id);
     } catch (error) {
@@ -206,15 +112,21 @@ export function createActions(view) {
         method: "POST",
         body: { decision, rating, comment: text.trim() ? text.trim() : null },
       }),
-      [`${decision === "approve" ? "Approved" : "Rejected"} with rating ${rating}. It is on its way to ${event.region_code.toUpperCase()}.`, "ok"]);
+      [`${decision === "approve" ? "Approved" : "Rejected"} with rating ${rating}. It is on its way to ${event.region_code.toUpperCase()}.`, "ok"],
+      () => removeDraft(userId(), event.event_id));
   }
 
   async function skip() {
     const event = selected(state);
-    if (!event || state.busy) return;
+    if (!event || state.busy || state.expired) return;
+    const choice = await chooseSkipReason();
+    if (!choice || selected(state) !== event) return;
     await finish(event,
-      () => api(`/api/v1/events/${event.event_id}/release`, { method: "POST" }),
-      ["Skipped. The event went back to the queue.", "info"]);
+      () => api(`/api/v1/events/${event.event_id}/skip`, {
+        method: "POST",
+        body: choice.reason ? { reason: choice.reason } : undefined,
+      }),
+      ["Skipped. The event went back to the queue, for other reviewers first.", "info"]);
   }
 
   /** Check a decision or rating radio, as its shortcut does. */
@@ -223,6 +135,7 @@ export function createActions(view) {
     const input = ui.form.querySelector(`input[name="${name}"][value="${value}"]`);
     if (input) {
       input.checked = true;
+      keepDraft();
       // Focus follows the choice: the reviewer sees where they are, and Enter
       // submits from there even if a button or link had focus before.
       input.focus();
@@ -234,5 +147,5 @@ export function createActions(view) {
     if (!ui.fieldset.disabled) ui.comment.focus();
   }
 
-  return { loadPayload, select, move, loadHeld, nextBatch, submitReview, skip, check, focusComment };
+  return { ...queue, loadPayload, submitReview, skip, check, focusComment, keepDraft };
 }

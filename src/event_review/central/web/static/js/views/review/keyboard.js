@@ -2,10 +2,13 @@
 // list a person reads is the shortcuts dialog in index.html (opened with ?
 // by main.js on every screen); keep the two in step.
 
+import { zoomImage } from "../../image-viewer.js";
 import { anyDialogOpen, hasModifier, isTyping } from "../../keys.js";
+import { extend } from "./lease.js";
 
 /** Single keys, active while the reviewer is not typing; 1–5 rate. */
-function shortcuts(actions) {
+function shortcuts(view) {
+  const { actions } = view;
   return {
     j: () => actions.move(1),
     k: () => actions.move(-1),
@@ -14,13 +17,15 @@ function shortcuts(actions) {
     s: () => actions.skip(),
     n: () => actions.nextBatch(),
     c: () => actions.focusComment(),
+    x: () => extend(view),
+    z: () => zoomImage(view.ui.eventPanel),
   };
 }
 
 /** The keydown handler for one mounted screen; the caller adds and removes it. */
 export function keyHandler(view) {
   const { ui, actions } = view;
-  const table = shortcuts(actions);
+  const table = shortcuts(view);
   return (event) => {
     if (anyDialogOpen() || event.defaultPrevented) return;
     const target = event.target;
@@ -45,7 +50,7 @@ export function keyHandler(view) {
       ui.comment.blur();
       return;
     }
-    if (hasModifier(event) || isTyping(target)) return;
+    if (hasModifier(event) || isTyping(target, event.key)) return;
     let action = table[event.key];
     if (!action && /^[1-5]$/.test(event.key)) action = () => actions.check("rating", event.key);
     if (!action) return;

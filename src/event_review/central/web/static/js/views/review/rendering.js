@@ -1,24 +1,14 @@
 // Drawing the review screen from its state: the queue list and its messages,
-// the lease countdown and its warnings, the open event with its payload, and
-// whether the form can be used. Clicks on what is drawn go to view.actions.
+// the open event with its payload, and whether the form can be used (the lease
+// countdown is lease.js). Clicks on what is drawn go to view.actions.
 
 import { serverNow } from "../../api.js";
-import {
-  formatCountdown, formatDateTime, formatTime, h, humanize, notice, priorityLevel,
-  relativeTime, replace,
-} from "../../dom.js";
+import { formatCountdown, formatDateTime, formatTime, h, humanize, priorityLevel, replace, timeAgo } from "../../dom.js";
 import { renderPayload, renderPayloadLoading } from "../../payload.js";
-import { session } from "../../session.js";
-import { selected } from "./state.js";
+import { renderLease, secondsLeft } from "./lease.js";
+import { regionsText, selected } from "./state.js";
 
-const WARN_SECONDS = 120;
-
-const secondsLeft = (iso) => (new Date(iso).getTime() - serverNow()) / 1000;
-
-function earliestLease(state) {
-  const leases = state.events.map((e) => e.lease_expires_at).filter(Boolean).map((iso) => new Date(iso).getTime());
-  return leases.length ? Math.min(...leases) : null;
-}
+const NO_REGION = "Your team reviews no region yet, so there is nothing to claim. Ask an admin to map a region to your team.";
 
 function queueItem(view, event) {
   const { state } = view;
@@ -33,7 +23,7 @@ function queueItem(view, event) {
     h("span", { class: ["badge", "prio", level], title: `Priority ${event.priority} (${level})` }, `P${event.priority}`),
     h("span", { class: "type" }, humanize(event.event_type)),
     h("span", { class: "badge region region-code" }, event.region_code.toUpperCase()),
-    h("span", { class: "meta" }, `${event.device_id || "unknown device"} · ${formatTime(event.occurred_at)} · ${relativeTime(event.occurred_at, serverNow())}`),
+    h("span", { class: "meta" }, `${event.device_id || "unknown device"} · ${formatTime(event.occurred_at)} · `, timeAgo(event.occurred_at, serverNow())),
   );
   button.addEventListener("click", () => view.actions.select(event.event_id));
   return h("li", null, button);
@@ -41,15 +31,15 @@ function queueItem(view, event) {
 
 /** What the queue says when it lists nothing (or is loading); null when it lists events. */
 function queueMessage(state) {
-  const { regions } = state;
+  const regions = regionsText();
   if (state.queueState === "loading") return h("p", null, "Loading your queue…");
+  if (!state.events.length && !regions) {
+    return [h("h3", null, "No region to review"), h("p", { id: "no-region" }, NO_REGION)];
+  }
   if (state.queueState === "empty") {
-    const why = session.me.regions && session.me.regions.length
-      ? `No events are waiting in your regions (${regions}) right now. New events arrive all the time; check again in a minute.`
-      : "Your team reviews no region yet. Ask an admin to map a region to your team.";
     return [
       h("h3", null, "The queue is empty"),
-      h("p", null, why),
+      h("p", null, `No events are waiting in your regions (${regions}) right now. New events arrive all the time; check again in a minute.`),
       h("button", { class: "button", type: "button", id: "check-again" }, "Check again"),
     ];
   }
@@ -84,49 +74,8 @@ export function renderQueue(view) {
   ui.queueMessage.hidden = message === null;
   ui.queueFoot.textContent = state.events.length
     ? `${state.events.length} held · j / k to move`
-    : `Regions: ${state.regions}`;
+    : `Regions: ${regionsText() || "none yet"}`;
   renderLease(view);
-}
-
-/** The countdown to the earliest lease; runs every second, and warns once before it ends. */
-export function renderLease(view) {
-  const { state, ui } = view;
-  const { lease, leaseNote } = ui;
-  const earliest = earliestLease(state);
-  if (earliest === null) {
-    lease.hidden = true;
-    replace(leaseNote);
-    return;
-  }
-  const left = (earliest - serverNow()) / 1000;
-  lease.hidden = false;
-  lease.className = `lease${left <= 0 ? " expired" : left <= WARN_SECONDS ? " warn" : ""}`;
-  lease.textContent = left <= 0 ? "Lease expired" : `Lease ${formatCountdown(left)}`;
-  lease.title = `Your lease on these events ends at ${formatTime(new Date(earliest).toISOString())}`;
-
-  if (left <= 0 && !state.expired) {
-    state.expired = true;
-    replace(leaseNote, notice("error", "Your lease expired.",
-      "The events you did not review go back to the queue for others. Get a new batch to continue.",
-      [h("button", { class: "button small", type: "button", id: "expired-next" }, "Get next batch")]));
-    leaseNote.querySelector("#expired-next").addEventListener("click", () => view.actions.nextBatch());
-    renderQueue(view);
-    renderForm(view);
-  } else if (left > 0 && left <= WARN_SECONDS && !state.warned) {
-    state.warned = true;
-    replace(leaseNote, notice("warn", "Less than two minutes left.",
-      "Submit or skip what you can; unreviewed events then go back to the queue."));
-  } else if (left > WARN_SECONDS && (state.warned || state.expired)) {
-    state.warned = false;
-    state.expired = false;
-    replace(leaseNote);
-  }
-  const current = selected(state);
-  const eventLease = ui.eventPanel.querySelector("#event-lease");
-  if (current && eventLease && current.lease_expires_at) {
-    const own = secondsLeft(current.lease_expires_at);
-    eventLease.textContent = own <= 0 ? "expired" : formatCountdown(own);
-  }
 }
 
 export function renderForm(view) {
@@ -167,7 +116,7 @@ export function renderEvent(view) {
       ),
       h("div", { class: "event-meta" },
         h("span", null, "Device ", h("strong", null, event.device_id || "unknown")),
-        h("span", { title: formatDateTime(event.occurred_at) }, "Occurred ", h("strong", null, formatTime(event.occurred_at)), ` (${relativeTime(event.occurred_at, serverNow())})`),
+        h("span", { title: formatDateTime(event.occurred_at) }, "Occurred ", h("strong", null, formatTime(event.occurred_at)), " (", timeAgo(event.occurred_at, serverNow()), ")"),
         h("span", null, "Lease ", h("strong", { id: "event-lease" }, event.lease_expires_at ? formatCountdown(secondsLeft(event.lease_expires_at)) : "—")),
         h("span", { class: "mono subtle", title: "External event id" }, event.external_event_id),
       ),

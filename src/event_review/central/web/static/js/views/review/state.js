@@ -1,22 +1,27 @@
 // What one mounted review screen knows. A fresh object per mount, handed to
 // the other review modules, so nothing lingers from one visit to the next.
+// Drafts are not here: they live in localStorage (drafts.js), to outlast it.
 
-import { session } from "../../session.js";
+import { regionList } from "../../session.js";
 
-export function createState() {
+export function createState({ open = null } = {}) {
   return {
     events: [],
     selectedId: null,
+    open, // an event to open once the held ones are loaded (a #/events/ID link)
     payloads: new Map(), // event id -> payload, in memory only; dropped when the event leaves
-    drafts: new Map(), // event id -> {decision, rating, comment} while moving between events
     payloadRequest: null,
     queueState: "loading", // loading | held | none | empty | done
+    holdUntil: null, // past this the server extends no lease of the batch
     busy: false,
     warned: false,
     expired: false,
-    // The regions of the reviewer's team, for the queue's messages; read once per mount.
-    regions: (session.me.regions || []).map((r) => r.toUpperCase()).join(", ") || "none",
   };
+}
+
+/** The team's regions, as of the latest /auth/me: an admin may change them while the screen is open. */
+export function regionsText() {
+  return regionList();
 }
 
 export function selected(state) {

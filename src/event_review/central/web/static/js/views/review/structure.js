@@ -4,20 +4,41 @@
 
 import { h, notice, replace } from "../../dom.js";
 
-const BATCH_SIZES = [5, 10, 20, 50];
+const MAX_BATCH = 100; // the server's limit (assignment/schemas.py)
 const BATCH_SIZE_KEY = "event-review.batch-size";
 const MAX_COMMENT = 4000;
 
+/** The batch size typed, as a whole number 1–100, or null when it is not one. */
+export function batchSize(ui) {
+  const text = ui.sizeInput.value.trim();
+  const size = Number(text);
+  return /^\d+$/.test(text) && size >= 1 && size <= MAX_BATCH ? size : null;
+}
+
 function queuePanel(ui) {
-  ui.sizeSelect = h("select", { id: "batch-size", name: "size" },
-    BATCH_SIZES.map((n) => h("option", { value: n }, String(n))));
-  ui.sizeSelect.value = localStorage.getItem(BATCH_SIZE_KEY) || "10";
-  if (!ui.sizeSelect.value) ui.sizeSelect.value = "10";
-  ui.sizeSelect.addEventListener("change", () => localStorage.setItem(BATCH_SIZE_KEY, ui.sizeSelect.value));
+  ui.sizeInput = h("input", {
+    type: "number", id: "batch-size", name: "size", min: 1, max: MAX_BATCH, step: 1,
+    inputmode: "numeric", required: true, "aria-describedby": "batch-size-error",
+  });
+  const saved = Number(localStorage.getItem(BATCH_SIZE_KEY));
+  ui.sizeInput.value = Number.isInteger(saved) && saved >= 1 && saved <= MAX_BATCH ? String(saved) : "10";
+  ui.sizeError = h("p", { class: "field-error", id: "batch-size-error" });
+  ui.sizeInput.addEventListener("change", () => {
+    const size = batchSize(ui);
+    ui.sizeInput.toggleAttribute("aria-invalid", size === null);
+    ui.sizeError.textContent = size === null ? `Batch size: a whole number from 1 to ${MAX_BATCH}.` : "";
+    if (size !== null) localStorage.setItem(BATCH_SIZE_KEY, String(size));
+  });
+  // Esc hands the keys back to the shortcuts, as it does in the comment box.
+  ui.sizeInput.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") ui.sizeInput.blur();
+  });
   ui.batchButton = h("button", { class: "button primary", type: "submit", id: "next-batch" }, "Get next batch");
-  ui.batchForm = h("form", { class: "batch-form", "aria-label": "Claim events" },
-    h("div", { class: "field" }, h("label", { for: "batch-size" }, "Batch size"), ui.sizeSelect),
-    ui.batchButton,
+  ui.batchForm = h("form", { class: "batch-form", "aria-label": "Claim events", novalidate: true },
+    h("div", { class: "batch-row" },
+      h("div", { class: "field" }, h("label", { for: "batch-size" }, "Batch size"), ui.sizeInput),
+      ui.batchButton),
+    ui.sizeError,
   );
 
   ui.lease = h("span", { class: "lease", id: "lease", hidden: true });
@@ -49,7 +70,7 @@ function reviewPanel(ui) {
     ui.counter.textContent = `${ui.comment.value.length} / ${MAX_COMMENT}`;
   });
   ui.submitButton = h("button", { class: "button primary wide", type: "submit", id: "submit-review" }, "Submit review", h("kbd", { "aria-hidden": "true" }, "Enter"));
-  ui.skipButton = h("button", { class: "button wide", type: "button", id: "skip" }, "Skip", h("kbd", { "aria-hidden": "true" }, "s"));
+  ui.skipButton = h("button", { class: "button wide", type: "button", id: "skip", "aria-haspopup": "dialog" }, "Skip…", h("kbd", { "aria-hidden": "true" }, "s"));
   ui.formStatus = h("div", { class: "form-status", id: "form-status", "aria-live": "polite" });
   ui.fieldset = h("fieldset", { class: "review-fields" });
   ui.form = h("form", { class: "review-form", id: "review-form", "aria-labelledby": "review-title", novalidate: true },
@@ -91,7 +112,11 @@ export function buildScreen(container) {
   const queue = queuePanel(ui);
   ui.eventPanel = h("section", { class: "event-panel", "aria-labelledby": "event-title", id: "event-panel" });
   const review = reviewPanel(ui);
-  container.append(h("div", { class: "review-layout" }, queue, ui.eventPanel, review));
+  container.append(
+    // One h1 per view for screen-reader navigation; the panels' own headings show.
+    h("h1", { class: "visually-hidden" }, "Review events"),
+    h("div", { class: "review-layout" }, queue, ui.eventPanel, review),
+  );
   return ui;
 }
 
@@ -105,6 +130,7 @@ export function readForm(ui) {
 
 /** Show an event's draft, or a blank form for `null`. */
 export function writeForm(ui, draft) {
+  if (draft && draft.rating && !/^[1-5]$/.test(String(draft.rating))) draft = { ...draft, rating: null };
   const { form, comment } = ui;
   form.elements.decision.value = draft ? draft.decision || "" : "";
   form.elements.rating.value = draft && draft.rating ? String(draft.rating) : "";

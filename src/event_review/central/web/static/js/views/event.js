@@ -1,0 +1,97 @@
+// One event by link (#/events/ID), to share or bookmark. An event the reviewer
+// holds opens on the review screen, ready to review; any other event they may
+// see is shown read-only, with its status and review. Anything else is one
+// answer, 404: the server does not say whether an event exists.
+
+import { api, serverNow } from "../api.js";
+import { formatDateTime, h, humanize, notice, priorityLevel, replace, timeAgo } from "../dom.js";
+import { describe } from "../messages.js";
+import { session } from "../session.js";
+import * as review from "./review.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATUS = {
+  pending: "Waiting for a reviewer",
+  assigned: "Held by a reviewer",
+  submitted: "Reviewed; on its way to its region",
+  completed: "Reviewed and recorded in its region",
+};
+
+function heldByMe(event) {
+  return event.status === "assigned" && event.assigned_user_id === session.me.user_id
+    && event.lease_expires_at && new Date(event.lease_expires_at).getTime() > serverNow();
+}
+
+function row(label, value) {
+  return h("tr", null, h("th", { scope: "row" }, label), h("td", null, value === null || value === undefined || value === "" ? "—" : value));
+}
+
+function details(event) {
+  const reviewed = event.review_decision !== null;
+  return h("div", { class: "page" },
+    h("div", { class: "page-head" },
+      h("div", null,
+        h("h1", { id: "event-page-title" }, humanize(event.event_type)),
+        h("p", { class: "muted" }, "Read-only: you do not hold this event."))),
+    h("div", { class: "stack" },
+      h("section", { class: "card", "aria-labelledby": "event-status-title" },
+        h("div", { class: "card-head" },
+          h("h2", { id: "event-status-title" }, "Status"),
+          h("span", { class: ["badge", event.status === "completed" ? "ok" : null], id: "event-status" }, STATUS[event.status] || humanize(event.status))),
+        h("div", { class: "table-wrap" }, h("table", { class: "fields wide", id: "event-fields" },
+          h("tbody", null,
+            row("Region", event.region_code.toUpperCase()),
+            row("Priority", h("span", { class: ["badge", priorityLevel(event.priority)] }, String(event.priority))),
+            row("Device", event.device_id),
+            row("Occurred", [formatDateTime(event.occurred_at), " (", timeAgo(event.occurred_at, serverNow()), ")"]),
+            row("External id", h("span", { class: "mono" }, event.external_event_id)),
+            row("Event id", h("span", { class: "mono" }, event.event_id)),
+          )))),
+      h("section", { class: "card", "aria-labelledby": "event-review-title" },
+        h("div", { class: "card-head" }, h("h2", { id: "event-review-title" }, "Review")),
+        reviewed
+          ? h("div", { class: "table-wrap" }, h("table", { class: "fields wide", id: "event-review" }, h("tbody", null,
+              row("Decision", humanize(event.review_decision)),
+              row("Rating", `${event.review_rating} of 5`),
+              row("Comment", event.review_comment),
+              row("Reviewed", formatDateTime(event.reviewed_at)))))
+          : h("p", { class: "card-body muted" }, "Not reviewed yet.")),
+    ));
+}
+
+export function mount(container, { param }) {
+  let inner = null;
+  let stopped = false;
+  const status = h("div", { class: "page" }, h("h1", null, "Event"), h("p", { class: "muted" }, "Loading the event…"));
+  container.append(status);
+
+  function problem(title, text) {
+    replace(status, h("h1", null, "Event"), notice("error", title, text, [h("a", { class: "button small", href: "#/review" }, "Back to your queue")]));
+  }
+
+  if (!param || !UUID.test(param)) {
+    problem("This is not a link to an event.", "An event link ends in the event's id, like #/events/3f2b1c9e-….");
+    return () => {};
+  }
+  api(`/api/v1/events/${param}`).then((event) => {
+    if (stopped) return;
+    if (heldByMe(event)) {
+      container.removeChild(status);
+      inner = review.mount(container, { open: event.event_id });
+    } else {
+      replace(container, details(event));
+    }
+  }, (error) => {
+    if (stopped || error.status === 401) return;
+    if (error.code === "event_not_found") {
+      problem("You cannot open this event.", "It does not exist, or it belongs to a region your team does not review. Check the link, or ask whoever sent it.");
+    } else {
+      const message = describe(error);
+      problem(message.title, message.text);
+    }
+  });
+  return () => {
+    stopped = true;
+    if (inner) inner();
+  };
+}
