@@ -21,6 +21,7 @@ EVENT_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/events/{id}/payload", None),
     ("POST", "/api/v1/events/{id}/release", None),
     ("POST", "/api/v1/events/{id}/review", {"decision": "approve", "rating": 3}),
+    ("POST", "/api/v1/events/{id}/skip", {"reason": "unclear"}),
 ]
 
 
@@ -37,6 +38,20 @@ def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
         name = schema["$ref"].rsplit("/", 1)[1]
         schema = spec["components"]["schemas"][name]
     return schema
+
+
+def test_the_event_routes_above_are_every_route_taking_an_event_id(
+    settings: Settings, database: Database
+) -> None:
+    """The BOLA matrix below covers a new event route without anyone remembering to."""
+    spec = SERVERS["review"].build(settings, database).openapi()
+    found = {
+        (method.upper(), path.replace("{event_id}", "{id}"))
+        for path, item in spec["paths"].items()
+        if "{event_id}" in path
+        for method in item
+    }
+    assert found == {(method, path) for method, path, _ in EVENT_ROUTES}
 
 
 def test_every_write_body_refuses_unknown_fields(settings: Settings, database: Database) -> None:
