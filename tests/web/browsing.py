@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from playwright.async_api import Page, expect
+from playwright.async_api import FloatRect, Page, expect
 
 from tests.fixtures.processes import wait_until_async
 from tests.web.conftest import BrowserSession, Platform
@@ -77,7 +77,7 @@ async def horizontal_overflow(page: Page) -> int:
     return width
 
 
-def intersect(a: dict[str, float], b: dict[str, float]) -> bool:
+def intersect(a: FloatRect, b: FloatRect) -> bool:
     return (
         a["x"] < b["x"] + b["width"]
         and b["x"] < a["x"] + a["width"]

@@ -47,7 +47,7 @@ async function renewQuietly() {
     await refresh();
   } catch (error) {
     if (error.status === 401) {
-      handlers.ended(error);
+      handlers.ended(error, true);
     } else {
       // The server is unreachable for now; the token may still have a while.
       clearTimeout(timer);
@@ -102,15 +102,18 @@ export async function logout() {
   if (channel) channel.postMessage({ type: "logout" });
 }
 
-/** This tab's session ended without a request of its own noticing (another tab, or its end). */
-export function forget() {
+/** This tab's session is over: forget it; `code` (the server's reason) goes to the other tabs. */
+export function forget(code = null) {
   clearTimeout(timer);
   session.end();
+  // The server may clear the cookie with its answer, and then the other tabs
+  // would only learn that there is no session, not why: tell them.
+  if (code && channel) channel.postMessage({ type: "ended", code });
 }
 
 /**
- * ended(error): a renewal was refused; loggedOut(): another tab logged out;
- * loggedIn(userId): another tab logged in.
+ * ended(error, here): a renewal was refused, in this tab (here) or another;
+ * loggedOut(): another tab logged out; loggedIn(userId): another tab logged in.
  */
 export function onSessionEvents({ ended, loggedOut, loggedIn }) {
   Object.assign(handlers, { ended, loggedOut, loggedIn });
@@ -121,6 +124,7 @@ if (channel) {
   channel.addEventListener("message", (event) => {
     const message = event.data || {};
     if (message.type === "logout") handlers.loggedOut();
+    if (message.type === "ended") handlers.ended({ code: message.code, status: 401 }, false);
     if (message.type === "login") handlers.loggedIn(message.userId);
   });
 }

@@ -130,15 +130,15 @@ async function recheckMe() {
   }
 }
 
-function ended(message, kind = "warn") {
+function ended(message, kind = "warn", code = null) {
   if (loggingOut || !session.token) return;
-  forget();
+  forget(code);
   showLogin(message, kind);
 }
 
-onUnauthorized((error) => ended(loggedOutMessage(error)));
+onUnauthorized((error) => ended(loggedOutMessage(error), "warn", error.code));
 onSessionEvents({
-  ended: (error) => ended(loggedOutMessage(error)),
+  ended: (error, here) => ended(loggedOutMessage(error), "warn", here ? error.code : null),
   loggedOut: () => ended(loggedOutMessage({ code: "logged_out_elsewhere" }), "info"),
   loggedIn: async (userId) => {
     if (session.me && session.me.user_id !== userId) {

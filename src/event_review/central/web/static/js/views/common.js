@@ -18,7 +18,8 @@ export function table(id, headings, body) {
     h("table", { class: "data", id },
       h("thead", null, h("tr", null, headings.map((heading) => {
         const [text, cls] = Array.isArray(heading) ? heading : [heading, null];
-        return h("th", { scope: "col", class: cls }, text);
+        // A column of buttons still gets a header a screen reader can announce.
+        return h("th", { scope: "col", class: cls }, text || h("span", { class: "visually-hidden" }, "Actions"));
       }))),
       body,
     ),

@@ -1,0 +1,127 @@
+"""Accessibility: axe-core checks every view of the client (login, review,
+an event link, the admin pages, the dialogs) and the test fails on any
+serious or critical finding: text contrast below WCAG AA, controls without
+names, and so on. Beside axe's rules, each view has exactly one h1 and every
+table header says what it heads.
+
+axe-core comes from PyPI, in the `axe-playwright-python` package (a dev
+dependency); only its bundled axe.min.js is used, run in the page as is.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from tests.web.conftest import OpenSession, Platform, require_playwright
+
+require_playwright()
+
+from playwright.async_api import Page, expect  # noqa: E402
+
+from tests.web.browsing import claim, real_errors, wait_for_pending  # noqa: E402
+
+AXE_SCRIPT = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+BLOCKING = ("serious", "critical")
+
+
+async def axe_findings(page: Page) -> list[str]:
+    """axe's serious and critical findings on the page as it is now, one line each."""
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        await page.evaluate(AXE_SCRIPT)
+    violations: list[dict[str, Any]] = await page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in violations
+        if v["impact"] in BLOCKING
+    ]
+
+
+async def structure_findings(page: Page) -> list[str]:
+    """One h1 per view; every th a column or row header (in a thead, or with scope)."""
+    found: list[str] = await page.evaluate(
+        """() => {
+          const problems = [];
+          const h1s = [...document.querySelectorAll('h1')].filter(h => !h.closest('[hidden]'));
+          if (h1s.length !== 1) problems.push(`${h1s.length} h1 elements`);
+          for (const th of document.querySelectorAll('th')) {
+            if (!th.closest('thead') && !th.getAttribute('scope')) {
+              problems.push(`th without scope: ${th.textContent}`);
+            }
+            if (!th.textContent.trim()) problems.push('an empty th');
+          }
+          return problems;
+        }"""
+    )
+    return found
+
+
+async def check(page: Page, view: str, failures: dict[str, list[str]]) -> None:
+    problems = await axe_findings(page) + await structure_findings(page)
+    if problems:
+        failures[view] = problems
+
+
+async def test_every_view_passes_axe_and_has_one_h1_and_labelled_tables(
+    shared_platform: Platform, new_session: OpenSession
+) -> None:
+    platform = shared_platform
+    await wait_for_pending(platform, "us", 2)
+    failures: dict[str, list[str]] = {}
+
+    reviewer = await new_session("reviewer")
+    page = reviewer.page
+    await page.goto(platform.url + "/")
+    await expect(page.get_by_label("Username")).to_be_visible()
+    await check(page, "login", failures)
+
+    username = platform.new_user("a11y", team="team-us")
+    await reviewer.login(platform.url, username)
+    await expect(page.locator("#queue-message")).to_contain_text("Get a batch")
+    await check(page, "review (nothing held)", failures)
+    (event_id, _) = await claim(page, 2)
+    await expect(page.locator("#payload-image")).to_be_visible()
+    await page.keyboard.press("r")
+    await page.keyboard.press("3")
+    await check(page, "review (event open)", failures)
+    await page.keyboard.press("?")
+    await expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    await check(page, "shortcuts dialog", failures)
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("s")
+    await expect(page.get_by_role("dialog", name="Skip this event")).to_be_visible()
+    await check(page, "skip dialog", failures)
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("z")
+    await expect(page.locator("#image-dialog")).to_be_visible()
+    await check(page, "image zoom", failures)
+    await page.keyboard.press("Escape")
+    await page.get_by_role("button", name="Submit review").click()
+    await expect(page.locator("#toasts")).to_contain_text("Rejected with rating 3")
+    await page.goto(f"{platform.url}/#/events/{event_id}")
+    await expect(page.locator("#event-status")).to_be_visible()
+    await check(page, "event link (read-only)", failures)
+
+    admin = await new_session("admin")
+    page = admin.page
+    await admin.login(platform.url, "admin")
+    pages = {
+        "dashboard": "#stats .stat-value",
+        "writebacks": "#writeback-table tbody tr",
+        "audit": "#audit-table tbody tr",
+        "regions": "#regions-table tbody tr",
+        "teams": "#teams-table tbody tr",
+        "users": "#users-table tbody tr",
+    }
+    for view, loaded in pages.items():
+        await page.goto(f"{platform.url}/#/{view}")
+        await expect(page.locator(loaded).first).to_be_visible()
+        await expect(page.locator("main")).not_to_contain_text("Loading")
+        await check(page, view, failures)
+
+    assert failures == {}, "\n".join(f"{view}: {p}" for view, ps in failures.items() for p in ps)
+    assert real_errors(reviewer) == []
+    assert real_errors(admin) == []
