@@ -96,7 +96,7 @@ async def test_the_review_screen_fits_small_windows(
     laptop at 200 % zoom); 1100 px (a narrow laptop window, sticky form)."""
     platform = shared_platform
     await wait_for_pending(platform, "eu", 3)
-    username = platform.new_user("small-screen", team="team-eu")
+    username = platform.new_user("ana", team="team-eu")
     tab = await new_session(f"reviewer-{viewport['width']}", viewport, scale)
     page = tab.page
     await tab.login(platform.url, username)

@@ -103,7 +103,9 @@ def test_the_client_needs_nothing_a_strict_csp_forbids() -> None:
             assert forbidden not in source, f"{script.name} uses {forbidden}"
         assert not re.search(r"\beval\(|new Function\(", source), script.name
         assert not re.search(r"""setAttribute\(\s*["']style""", source), script.name
-        assert "localStorage.setItem(KEY" not in source  # the token stays in sessionStorage
+        # The access token lives in memory only; the refresh token is an HttpOnly cookie.
+        assert "sessionStorage" not in source, script.name
+        assert not re.search(r"localStorage\.setItem\([^)]*token", source, re.I), script.name
 
 
 def test_every_module_import_resolves() -> None:
