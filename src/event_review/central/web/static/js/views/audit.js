@@ -6,7 +6,8 @@ import { formatDateTime, h, replace } from "../dom.js";
 import { errorNotice, messageRow, pageHead, pager, PAGE_SIZE, table } from "./common.js";
 
 const ACTIONS = [
-  "auth.login", "auth.logout", "event.", "event.ingested", "event.assigned", "event.released",
+  "auth.login", "auth.logout", "auth.refresh_reuse_detected", "event.", "event.ingested",
+  "event.assigned", "event.lease_extended", "event.skipped", "event.released",
   "event.payload_viewed", "event.reviewed", "event.completed", "event.requeued", "event.purged",
   "writeback.failed", "writeback.retried", "region.", "team.", "user.",
 ];
