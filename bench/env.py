@@ -103,7 +103,8 @@ class Env:
         """Empty the event tables of the platform's and the baseline's database."""
         for location in (self.central, self.baseline):
             await self.execute(
-                location, "TRUNCATE events, event_skips, writeback_outbox, audit_log"
+                location,
+                "TRUNCATE events, event_skips, review_revisions, writeback_outbox, audit_log",
             )
             await self.execute(location, "VACUUM ANALYZE")
         await self.pg.checkpoint()

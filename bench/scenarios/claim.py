@@ -24,19 +24,30 @@ RAW_CLAIM = asyncpg_sql(CLAIM_SQL, ["regions", "size", "user_id", "lease", "acto
 # What POST /events/{id}/review runs: the review, its write-back and audit row in one statement.
 RAW_REVIEW = asyncpg_sql(
     REVIEW_SQL,
-    ["event_id", "user_id", "reviewer", "reviewed_at", "decision", "rating", "comment", "outcome"],
-)
+    [
+        "event_id", "user_id", "reviewer", "reviewed_at", "decision", "rating", "comment",
+        "form_key", "form_version", "answers", "outcome",
+    ],
+)  # fmt: skip
+NO_ANSWERS = json.dumps({"reasons": {}, "fields": {}})
 
 
 def raw_outcome(reviewer: str, reviewed_at: datetime) -> str:
     """The outbox row the platform writes from its contract model, as plain JSON."""
     return json.dumps(
         {
+            "revision": 1,
+            "kind": "review",
+            "form_key": "default",
+            "form_version": 1,
             "decision": "approve",
             "rating": 4,
             "comment": None,
+            "reasons": {},
+            "fields": {},
             "reviewer": reviewer,
             "reviewed_at": reviewed_at.isoformat(),
+            "note": None,
         }
     )
 
@@ -143,7 +154,8 @@ async def _raw(env: Env, seconds: float, *, review: bool) -> Tally:
                         now = datetime.now(UTC)
                         reviewed = await conn.fetchrow(
                             RAW_REVIEW, event_id, user.user_id, user.username, now,
-                            "approve", 4, None, raw_outcome(user.username, now),
+                            "approve", 4, None, "default", 1, NO_ANSWERS,
+                            raw_outcome(user.username, now),
                         )  # fmt: skip
                         if reviewed is None:
                             raise RuntimeError(f"raw review of {event_id} changed nothing")

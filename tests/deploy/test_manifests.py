@@ -443,7 +443,7 @@ ROUTED_PATHS = [
     (v, prefix)
     for v, prefixes in (
         *((name, ("/api/v1/internal-ingest", "/api/v1", "/")) for name in CENTRAL),
-        *((name, ("/regional/v1",)) for name in REGIONAL),
+        *((name, ("/regional/v1", "/regional/v2")) for name in REGIONAL),
     )
     for prefix in prefixes
 ]
@@ -481,7 +481,7 @@ def test_every_api_route_of_a_deployed_target_is_routed_to_it(
     assert table
     expected = {
         "central": {"/api/v1/internal-ingest": "ingestor", "/api/v1": "review", "/": "web"},
-        "regional": {"/regional/v1": "regional-api"},
+        "regional": {"/regional/v1": "regional-api", "/regional/v2": "regional-api"},
     }[variant.variant.side]
     assert {r.prefix: r.service for r in table} == expected
     assert len({r.host for r in table}) == 1

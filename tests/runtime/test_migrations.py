@@ -46,7 +46,8 @@ SIDES = {
         frozenset(
             {
                 "regions", "teams", "team_regions", "users", "sessions", "events",
-                "writeback_outbox", "audit_log", "ingest_keys", "event_skips",
+                "writeback_outbox", "audit_log", "ingest_keys", "event_skips", "review_forms",
+                "review_revisions",
             }
         ),
     ),
@@ -54,7 +55,10 @@ SIDES = {
         REGIONAL_SCHEMA,
         RegionalBase.metadata,
         frozenset(
-            {"events", "forward_queue", "forward_rejects", "review_requests", "used_call_tokens"}
+            {
+                "events", "forward_queue", "forward_rejects", "review_requests",
+                "used_call_tokens", "review_revisions",
+            }
         ),
     ),
 }  # fmt: skip

@@ -90,8 +90,12 @@ def _matching(pattern: str, low: int, high: int) -> str:
 
 
 def example(spec: Schema, schema: Schema) -> Any:
-    """The smallest valid instance of `schema`, with every optional property present."""
+    """The smallest valid instance of `schema`, with every optional property present,
+    or the schema's own first example where it gives one (for models whose parts
+    must agree with each other, which no instance built part by part would)."""
     schema = resolve(spec, schema)
+    if schema.get("examples"):
+        return copy.deepcopy(schema["examples"][0])
     if "enum" in schema:
         return schema["enum"][0]
     if "const" in schema:
@@ -133,17 +137,25 @@ class Slot:
         return f"{self.where}:{self.name}"
 
 
-def _body_slots(spec: Schema, schema: Schema, loc: tuple[str | int, ...]) -> Iterator[Slot]:
+def _body_slots(
+    spec: Schema, schema: Schema, loc: tuple[str | int, ...], sample: Any
+) -> Iterator[Slot]:
+    """The places of the body, where the valid `sample` has a value (every array's first
+    item; every property an example gives)."""
     schema = resolve(spec, schema)
     kind = schema.get("type")
     name = ".".join(str(part) for part in loc[1:])
+    if sample is None:
+        return
     if kind in ("string", "integer", "boolean"):
         yield Slot("body", name, loc, kind)
     elif kind == "array":
-        yield from _body_slots(spec, schema["items"], (*loc, 0))
+        if sample:
+            yield from _body_slots(spec, schema["items"], (*loc, 0), sample[0])
     elif "properties" in schema:
         for prop, sub in schema["properties"].items():
-            yield from _body_slots(spec, sub, (*loc, prop))
+            if prop in sample:
+                yield from _body_slots(spec, sub, (*loc, prop), sample[prop])
     elif kind == "object":
         yield Slot("body", name, loc, "object")
 
@@ -156,7 +168,7 @@ def slots(operation: Operation) -> list[Slot]:
         found.append(Slot(where, parameter["name"], (where, parameter["name"]), kind))
     body = operation.body_schema()
     if body is not None:
-        found.extend(_body_slots(operation.spec, body, ("body",)))
+        found.extend(_body_slots(operation.spec, body, ("body",), example(operation.spec, body)))
     return found
 
 

@@ -19,6 +19,7 @@ NEXT = "/api/v1/assignments/next-batch"
 EVENT_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/events/{id}", None),
     ("GET", "/api/v1/events/{id}/payload", None),
+    ("GET", "/api/v1/events/{id}/form", None),
     ("POST", "/api/v1/events/{id}/release", None),
     ("POST", "/api/v1/events/{id}/review", {"decision": "approve", "rating": 3}),
     ("POST", "/api/v1/events/{id}/skip", {"reason": "unclear"}),

@@ -139,9 +139,9 @@ async def test_payload_through_the_centre_then_review_written_back_to_the_region
     )
     assert row["reviewed_by"] == "e2e-eve"
     assert row["reviewed_at"] is not None
-    requests = await platform.regional_query(
+    revisions = await platform.regional_query(
         "eu",
-        "SELECT idempotency_key FROM review_requests WHERE external_event_id = $1",
+        "SELECT revision, kind, document FROM review_revisions WHERE external_event_id = $1",
         external_id,
     )
     outbox = await platform.central_query(
@@ -149,7 +149,9 @@ async def test_payload_through_the_centre_then_review_written_back_to_the_region
         "WHERE event_id = $1::uuid",
         event_id,
     )
-    assert [r["idempotency_key"] for r in requests] == [outbox[0]["key"]]
+    assert [(r["revision"], r["kind"]) for r in revisions] == [(1, "review")]
+    assert json.loads(revisions[0]["document"])["reviewer"] == "e2e-eve"
+    assert len(outbox) == 1
     assert outbox[0]["status"] == "delivered"
     # The rest of the batch is still only held: nothing of it reached the region.
     others = await platform.regional_query(

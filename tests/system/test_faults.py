@@ -105,7 +105,7 @@ async def test_reviews_made_while_the_region_is_down_are_delivered_once_it_is_ba
         assert (await platform.statuses(ids)) == dict.fromkeys(ids, "submitted")
         nothing_yet = await platform.regional_query(
             "eu",
-            "SELECT count(*) AS n FROM review_requests WHERE external_event_id = ANY($1::text[])",
+            "SELECT count(*) AS n FROM review_revisions WHERE external_event_id = ANY($1::text[])",
             external,
         )
         assert nothing_yet[0]["n"] == 0
@@ -120,7 +120,7 @@ async def test_reviews_made_while_the_region_is_down_are_delivered_once_it_is_ba
 
     requests = await platform.regional_query(
         "eu",
-        "SELECT external_event_id, count(*) AS n FROM review_requests "
+        "SELECT external_event_id, count(*) AS n FROM review_revisions "
         "WHERE external_event_id = ANY($1::text[]) GROUP BY external_event_id",
         external,
     )

@@ -258,7 +258,7 @@ async def test_workers_carry_on_through_database_restarts_and_lose_nothing(stack
     assert (central[0]["n"], central[0]["ids"], central[0]["completed"]) == (total, total, total)
     recorded = await fetch(
         stack.regional,
-        "SELECT external_event_id, count(*) AS n FROM review_requests GROUP BY external_event_id",
+        "SELECT external_event_id, count(*) AS n FROM review_revisions GROUP BY external_event_id",
     )
     assert len(recorded) == total
     assert {r["n"] for r in recorded} == {1}, "a review was recorded twice"

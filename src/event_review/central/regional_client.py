@@ -15,9 +15,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from event_review.contracts.regional import (
     IDEMPOTENCY_HEADER,
     RecordedReview,
+    RecordedRevision,
     ReviewOutcome,
+    ReviewRevision,
     payload_url,
     review_url,
+    revision_url,
 )
 from event_review.contracts.signing import sign_call
 from event_review.runtime.errors import BadGateway, GatewayTimeout
@@ -39,9 +42,11 @@ _DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 class RegionalCallError(Exception):
     """A regional API did not accept a call; `retryable` says whether to try again."""
 
-    def __init__(self, message: str, *, retryable: bool) -> None:
+    def __init__(self, message: str, *, retryable: bool, route_missing: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+        # The region does not serve the route at all: it runs an older contract.
+        self.route_missing = route_missing
 
 
 class RegionalClient:
@@ -122,13 +127,49 @@ class RegionalClient:
         idempotency_key: str,
         outcome: ReviewOutcome,
     ) -> RecordedReview:
+        """v1: one outcome per event, for a region that does not serve v2 yet."""
+        response = await self._post(
+            review_url(api_url, external_event_id),
+            region_code,
+            external_event_id,
+            idempotency_key,
+            outcome.model_dump(mode="json"),
+        )
+        return RecordedReview.model_validate_json(response.content)
+
+    async def record_revision(
+        self,
+        api_url: str,
+        region_code: str,
+        external_event_id: str,
+        idempotency_key: str,
+        revision: ReviewRevision,
+    ) -> RecordedRevision:
+        """v2: one revision of an event's review."""
+        response = await self._post(
+            revision_url(api_url, external_event_id),
+            region_code,
+            external_event_id,
+            idempotency_key,
+            revision.model_dump(mode="json"),
+        )
+        return RecordedRevision.model_validate_json(response.content)
+
+    async def _post(
+        self,
+        url: str,
+        region_code: str,
+        external_event_id: str,
+        idempotency_key: str,
+        body: dict[str, Any],
+    ) -> httpx.Response:
         def request() -> httpx.Request:
             return self._request(
                 "POST",
-                review_url(api_url, external_event_id),
+                url,
                 region_code,
                 external_event_id,
-                json_body=outcome.model_dump(mode="json"),
+                json_body=body,
                 headers={IDEMPOTENCY_HEADER: idempotency_key},
             )
 
@@ -140,14 +181,26 @@ class RegionalClient:
         except httpx.HTTPError as exc:
             raise RegionalCallError(f"{type(exc).__name__}: {exc}", retryable=True) from exc
         if response.status_code == 200:
-            return RecordedReview.model_validate_json(response.content)
+            return response
         # 4xx other than 408/429 will not heal by retrying the same call, but a
         # region restored from backup may lack the event for a while: retry
         # those too, up to the attempt limit, and let an admin look at the rest.
         retryable = response.status_code >= 500 or response.status_code in (404, 408, 429)
         raise RegionalCallError(
-            f"HTTP {response.status_code}: {response.text[:300]}", retryable=retryable
+            f"HTTP {response.status_code}: {response.text[:300]}",
+            retryable=retryable,
+            route_missing=response.status_code == 404
+            and _error_code(response) != "event_not_found",
         )
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get("code") if isinstance(error, dict) else None
 
 
 async def stream_body(response: httpx.Response, limit: int) -> AsyncIterator[bytes]:

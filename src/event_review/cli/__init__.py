@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from event_review.cli.admin import SUB_APPS
+from event_review.cli.forms import forms_app
 from event_review.cli.processes import COMMANDS
 
 app = typer.Typer(
@@ -15,7 +16,7 @@ app = typer.Typer(
 )
 for command in COMMANDS:
     app.command()(command)
-for name, sub_app in SUB_APPS.items():
+for name, sub_app in {**SUB_APPS, "forms": forms_app}.items():
     app.add_typer(sub_app, name=name)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -74,12 +74,12 @@ def friendly_errors(as_json: bool = False) -> Iterator[None]:
         fail(message, as_json=as_json, code="database_error")
 
 
-def emit(result: BaseModel | list[BaseModel], *, as_json: bool, text: str) -> None:
+def emit(result: BaseModel | Sequence[BaseModel], *, as_json: bool, text: str) -> None:
     if as_json:
-        if isinstance(result, list):
-            payload: Any = {"items": [r.model_dump(mode="json") for r in result]}
+        if isinstance(result, BaseModel):
+            payload: Any = result.model_dump(mode="json")
         else:
-            payload = result.model_dump(mode="json")
+            payload = {"items": [r.model_dump(mode="json") for r in result]}
         typer.echo(json.dumps(payload))
     else:
         typer.echo(text)

@@ -10,6 +10,7 @@ operation, so a new field with a plain `str` fails it.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -118,3 +119,65 @@ ExternalEventId = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
 ]
 """A region's own id of an event."""
+
+_ANSWER_KEY = r"^[a-z][a-z0-9_]{0,31}$"
+AnswerKey = Annotated[str, StringConstraints(pattern=_ANSWER_KEY)]
+"""A key inside a review form: a decision, a reason list or option, a field."""
+
+
+def _answer_keys(value: Any, *, most: int) -> dict[str, Any]:
+    """A JSON object keyed by form keys; errors name the key's position, never the key."""
+    if not isinstance(value, dict):
+        raise PydanticCustomError("dict_type", "must be an object keyed by the form's keys")
+    if len(value) > most:
+        raise PydanticCustomError("too_long", "at most {most} keys", {"most": most})
+    for n, key in enumerate(value, 1):
+        if not isinstance(key, str) or not re.match(_ANSWER_KEY, key):
+            raise PydanticCustomError(
+                "answer_key",
+                "key number {n} is not a form key (a lowercase letter, then up to 31 "
+                "lowercase letters, digits or '_')",
+                {"n": n},
+            )
+    return value
+
+
+def _reason_codes(value: Any) -> Any:
+    for key, codes in _answer_keys(value, most=10).items():
+        fits = isinstance(codes, list) and len(codes) <= 50
+        if not fits or not all(isinstance(c, str) and re.match(_ANSWER_KEY, c) for c in codes):
+            raise PydanticCustomError(
+                "reason_codes", "{key} must be a list of at most 50 reason codes", {"key": key}
+            )
+    return value
+
+
+def _field_values(value: Any) -> Any:
+    for key, item in _answer_keys(value, most=20).items():
+        if isinstance(item, bool | int):
+            continue
+        if isinstance(item, float) and math.isfinite(item):
+            continue
+        if (
+            isinstance(item, str)
+            and len(item) <= 1_000
+            and not forbidden_character(item, multiline=True)
+        ):
+            continue
+        raise PydanticCustomError(
+            "field_value",
+            "{key} must be true, false, a number or a text of at most 1000 characters "
+            "without control characters",
+            {"key": key},
+        )
+    return value
+
+
+ReasonCodes = Annotated[dict[str, list[str]], BeforeValidator(_reason_codes)]
+"""Reason codes by reason list: `{"cause": ["pothole"]}`."""
+
+FieldValues = Annotated[dict[str, bool | int | float | str], BeforeValidator(_field_values)]
+"""A form's further answers by field: `{"vehicles": 2, "injuries_visible": false}`."""
+
+FormKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+"""A review form's key."""

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import RetentionPolicy, Role
+from event_review.central.forms import repository as forms_repository
+from event_review.central.forms import service as forms
+from event_review.central.forms.definition import FormFile
+from event_review.central.forms.schemas import Applied, FormOut, FormSummary
 from event_review.central.identity.actor import Actor
 from event_review.central.regions import service as regions
 from event_review.central.regions.schemas import RegionCreated, RegionOut
@@ -31,12 +36,16 @@ from event_review.regional.api import repository as regional
 OPERATOR = Actor.operator()
 
 __all__ = [
+    "FormFile",
     "RetentionPolicy",
     "Role",
     "add_region",
     "add_team",
     "add_user",
+    "apply_forms",
     "check_new_password",
+    "form_file",
+    "list_forms",
     "list_regions",
     "list_teams",
     "list_users",
@@ -46,6 +55,7 @@ __all__ = [
     "revoke_old_keys",
     "rotate_key",
     "set_retention",
+    "show_form",
 ]
 
 
@@ -97,6 +107,32 @@ async def add_user(
 
 async def list_users(session: AsyncSession) -> list[UserOut]:
     return await users.list_users(session)
+
+
+def form_file(document: Any) -> FormFile:
+    """A parsed form file checked; ValueError listing every problem by its place."""
+    try:
+        return FormFile.model_validate(document)
+    except ValidationError as exc:
+        raise ValueError(
+            "\n".join(
+                f"  {'.'.join(str(p) for p in e['loc']) or '(file)'}: "
+                f"{str(e['msg']).removeprefix('Value error, ')}"
+                for e in exc.errors(include_url=False, include_input=False)
+            )
+        ) from exc
+
+
+async def apply_forms(session: AsyncSession, document: FormFile) -> list[Applied]:
+    return await forms.apply(session, document, actor=OPERATOR)
+
+
+async def list_forms(session: AsyncSession) -> list[FormSummary]:
+    return [FormSummary.of(f) for f in await forms_repository.latest_forms(session)]
+
+
+async def show_form(session: AsyncSession, key: str, version: int | None) -> FormOut:
+    return FormOut.of(await forms.get_form(session, key, version))
 
 
 def new_key_pair() -> tuple[str, str]:

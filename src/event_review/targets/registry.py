@@ -22,6 +22,7 @@ from event_review.central.audit.routes import router as audit_router
 from event_review.central.auth.routes import router as auth_router
 from event_review.central.dashboard.routes import router as dashboard_router
 from event_review.central.events.routes import router as events_router
+from event_review.central.forms.routes import router as forms_router
 from event_review.central.ingest.routes import router as ingest_router
 from event_review.central.payloads.routes import router as payloads_router
 from event_review.central.regions.routes import router as regions_router
@@ -31,6 +32,7 @@ from event_review.central.users.routes import router as users_router
 from event_review.central.web.routes import router as web_router
 from event_review.central.writeback.routes import router as writeback_router
 from event_review.regional.api.routes import router as regional_router
+from event_review.regional.api.routes import router_v2 as regional_v2_router
 from event_review.runtime.database import Database
 from event_review.runtime.loops import LoopState
 from event_review.runtime.postgres import ServerLocation
@@ -114,6 +116,7 @@ _REVIEW = (
     auth_router,
     assignment_router,
     events_router,
+    forms_router,
     payloads_router,
     reviews_router,
     writeback_router,
@@ -175,7 +178,7 @@ PROCESSES: tuple[Process, ...] = tuple(
                 secrets=(Secret.CENTRAL_PUBLIC_KEYS,),
                 default_port=9000,
                 per_region=True,
-                routers=(regional_router,),
+                routers=(regional_router, regional_v2_router),
             ),
             Job(
                 "requeue",

@@ -51,7 +51,7 @@ async def test_the_audit_log_is_filtered_and_paged(
     reviewed = by_action.json()["items"]
     assert len(reviewed) == 1
     assert reviewed[0]["event_id"] == event_ids[0]
-    assert reviewed[0]["details"] == {"decision": "approve", "rating": 4}
+    assert reviewed[0]["details"] == {"decision": "approve", "rating": 4, "form": "default@1"}
     assert [e["action"] for e in family.json()["items"]] == ["event.assigned", "event.ingested"]
     assert len(first.json()["items"]) == 1
     assert first.json()["has_more"] is True

@@ -23,12 +23,15 @@ from event_review.central.db.models import (
 from event_review.central.regional_client import RegionalClient
 from event_review.central.regions import service as regions
 from event_review.central.writeback.service import WritebackWorker
-from event_review.regional.store.models import RegionalEvent, ReviewRequest
+from event_review.regional.api.routes import router as v1_router
+from event_review.regional.simulator.payloads import EVENT_TYPES
+from event_review.regional.store.models import RegionalEvent, ReviewRequest, ReviewRevisionRecord
 from event_review.runtime.database import Database
 from event_review.runtime.keys import signing_key
 from event_review.runtime.postgres import ServerLocation
 from event_review.settings import Settings
 from event_review.targets.registry import SERVERS
+from event_review.targets.servers import regional_app
 from tests.factories import TEST, Factory, UserHandle
 
 
@@ -86,6 +89,13 @@ async def reviewed(stack: Stack, count: int) -> tuple[UserHandle, list[tuple[str
     return reviewer, events
 
 
+def v1_regional_api(stack: Stack) -> FastAPI:
+    """The regional API as the release before revisions served it: the v1 routes only."""
+    return regional_app(
+        stack.settings, stack.regional, name="regional-api", routers=(v1_router,), region="eu"
+    )
+
+
 async def statuses(stack: Stack) -> dict[str, int]:
     async with stack.central.sessionmaker() as session:
         rows = await session.execute(select(Event.status, func.count()).group_by(Event.status))
@@ -108,7 +118,8 @@ async def test_delivers_and_completes(stack: Stack) -> None:
                 "fine",
             )
             assert row.reviewed_by == reviewer.username
-        assert await session.scalar(select(func.count()).select_from(ReviewRequest)) == 3
+            assert (row.review_revision, row.review_form) == (1, "default@1")
+        assert await session.scalar(select(func.count()).select_from(ReviewRevisionRecord)) == 3
     async with stack.central.sessionmaker() as session:
         outbox = (await session.scalars(select(WritebackOutbox))).all()
         assert {(o.status, o.attempts) for o in outbox} == {("delivered", 1)}
@@ -186,7 +197,7 @@ async def test_a_lost_answer_is_retried_without_a_second_record(stack: Stack) ->
     assert LosesFirstAnswer.calls == 2
     assert await statuses(stack) == {"completed": 1}
     async with stack.regional.sessionmaker() as session:
-        assert await session.scalar(select(func.count()).select_from(ReviewRequest)) == 1
+        assert await session.scalar(select(func.count()).select_from(ReviewRevisionRecord)) == 1
 
 
 async def test_refusals_that_cannot_heal_park_at_once(stack: Stack) -> None:
@@ -224,3 +235,60 @@ async def test_delete_on_complete_removes_the_central_row_but_keeps_the_trail(
         ).all()
     actions = [action for action, _ in trail]
     assert {"event.reviewed", "event.completed", "event.purged"} <= set(actions)
+
+
+async def test_a_region_that_serves_only_v1_gets_default_reviews_by_v1(stack: Stack) -> None:
+    """A rolling upgrade, centre first: the region does not know v2 yet."""
+    reviewer, events = await reviewed(stack, 2)
+    v1_region = v1_regional_api(stack)
+
+    assert await stack.worker(httpx.ASGITransport(app=v1_region)).deliver_due() == 2
+
+    assert await statuses(stack) == {"completed": 2}
+    async with stack.regional.sessionmaker() as session:
+        # Through the v1 route: one idempotency record each, and revision 1 in the history.
+        assert await session.scalar(select(func.count()).select_from(ReviewRequest)) == 2
+        row = await session.get(RegionalEvent, events[0][1]["external_event_id"])
+        assert row is not None
+        assert (row.review_decision, row.review_revision, row.reviewed_by) == (
+            "approve", 1, reviewer.username,
+        )  # fmt: skip
+
+
+async def test_a_revision_v1_cannot_hold_waits_until_the_region_is_upgraded(stack: Stack) -> None:
+    admin = await stack.factory.reviewer(["eu"], Role.ADMIN)
+    form = {
+        "key": "triage",
+        "title": "Triage",
+        "applies_to": {"event_types": sorted(EVENT_TYPES)},
+        "decisions": [{"key": "keep", "label": "Keep", "hotkey": "a"}],
+    }
+    applied = await stack.client.post(
+        "/api/v1/admin/forms", json={"forms": [form]}, headers=admin.headers
+    )
+    assert applied.status_code == 200, applied.text
+    [(event_id, document)] = await stack.factory.regional_events(stack.regional, 1, seed=3)
+    reviewer = await stack.factory.reviewer(["eu"])
+    await stack.client.post("/api/v1/assignments/next-batch", headers=reviewer.headers)
+    reviewed = await stack.client.post(
+        f"/api/v1/events/{event_id}/review", json={"decision": "keep"}, headers=reviewer.headers
+    )
+    assert reviewed.status_code == 200, reviewed.text
+
+    await stack.worker(httpx.ASGITransport(app=v1_regional_api(stack))).deliver_due()
+
+    async with stack.central.sessionmaker() as session:
+        row = (await session.scalars(select(WritebackOutbox))).one()
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "serves only the v1 update contract" in (row.last_error or "")
+    assert await statuses(stack) == {"submitted": 1}
+
+    async with stack.central.sessionmaker() as session:
+        await session.execute(update(WritebackOutbox).values(next_attempt_at=func.now()))
+        await session.commit()
+    assert await stack.worker().deliver_due() == 1  # the region, upgraded
+    assert await statuses(stack) == {"completed": 1}
+    async with stack.regional.sessionmaker() as session:
+        regional = await session.get(RegionalEvent, document["external_event_id"])
+        assert regional is not None
+        assert (regional.review_decision, regional.review_form) == ("keep", "triage@1")

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from event_review.central.db.models import EventStatus, ReviewDecision
+from event_review.central.db.models import EventStatus
 
 
 class EventOut(BaseModel):
@@ -29,7 +29,11 @@ class EventOut(BaseModel):
     lease_expires_at: datetime | None
     review_user_id: uuid.UUID | None
     reviewed_at: datetime | None
-    review_decision: ReviewDecision | None
+    review_decision: str | None
     review_rating: int | None
     review_comment: str | None
+    review_form_key: str | None
+    review_form_version: int | None
+    review_answers: dict[str, Any] | None = None
+    review_revision: int | None
     completed_at: datetime | None

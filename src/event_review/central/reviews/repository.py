@@ -1,24 +1,27 @@
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, text
+from sqlalchemy import Row, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import AuditAction
+from event_review.central.db.models import AuditAction, Event
 from event_review.central.events.repository import EVENT_COLUMNS, returning_events
-from event_review.central.reviews.schemas import ReviewRequest
-from event_review.contracts.regional import ReviewOutcome
+from event_review.central.forms.answers import Answers
+from event_review.central.forms.repository import StoredForm
+from event_review.contracts.regional import ReviewRevision, RevisionKind
 
-# The review, its write-back and its audit row in one statement. It changes the
-# event only while the reviewer holds it under an unexpired lease; the UPDATE's
-# row lock makes a racing re-queue or second submission either wait for this
-# one or find the row no longer matching. The outbox row is the wire contract's
-# model, built and validated before the statement runs, so what waits in the
-# outbox is always what the region accepts. Every use of a parameter carries
-# the same cast, so PostgreSQL deduces one type for it.
+# The review, its first revision, its write-back and its audit row in one
+# statement. It changes the event only while the reviewer holds it under an
+# unexpired lease; the UPDATE's row lock makes a racing re-queue or second
+# submission either wait for this one or find the row no longer matching. The
+# outbox row is the wire contract's model, built and validated before the
+# statement runs, so what waits in the outbox is always what the region
+# accepts. Every use of a parameter carries the same cast, so PostgreSQL
+# deduces one type for it.
 REVIEW_SQL = text(
     f"""
     WITH reviewed AS (
@@ -29,6 +32,10 @@ REVIEW_SQL = text(
             review_decision = CAST(:decision AS text),
             review_rating = CAST(:rating AS smallint),
             review_comment = CAST(:comment AS text),
+            review_form_key = CAST(:form_key AS text),
+            review_form_version = CAST(:form_version AS integer),
+            review_answers = CAST(:answers AS jsonb),
+            review_revision = 1,
             assigned_user_id = NULL,
             lease_expires_at = NULL
         WHERE event_id = :event_id
@@ -36,6 +43,15 @@ REVIEW_SQL = text(
           AND assigned_user_id = :user_id
           AND lease_expires_at > now()
         RETURNING *
+    ),
+    revised AS (
+        INSERT INTO review_revisions (event_id, revision, kind, user_id, reviewer, created_at,
+                                      form_key, form_version, decision, rating, comment, answers)
+        SELECT event_id, 1, 'review', :user_id, CAST(:reviewer AS text),
+               CAST(:reviewed_at AS timestamptz), CAST(:form_key AS text),
+               CAST(:form_version AS integer), CAST(:decision AS text),
+               CAST(:rating AS smallint), CAST(:comment AS text), CAST(:answers AS jsonb)
+        FROM reviewed
     ),
     outbox AS (
         INSERT INTO writeback_outbox (event_id, region_code, external_event_id, outcome)
@@ -51,7 +67,8 @@ REVIEW_SQL = text(
         SELECT 'user', CAST(:reviewer AS text), '{AuditAction.EVENT_REVIEWED.value}', event_id,
                jsonb_build_object(
                    'decision', CAST(:decision AS text),
-                   'rating', CAST(:rating AS smallint)
+                   'rating', CAST(:rating AS smallint),
+                   'form', CAST(:form_key AS text) || '@' || CAST(:form_version AS integer)
                )
         FROM reviewed
     )
@@ -59,6 +76,15 @@ REVIEW_SQL = text(
     """
 )
 _REVIEW = returning_events(REVIEW_SQL)
+_EVENT_KIND = select(Event.event_type, Event.region_code).where(
+    Event.event_id == bindparam("event_id")
+)
+
+
+async def event_kind(session: AsyncSession, event_id: uuid.UUID) -> tuple[str, str] | None:
+    """(event type, region): what decides an event's form."""
+    row = (await session.execute(_EVENT_KIND, {"event_id": event_id})).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 async def submit_review(
@@ -66,14 +92,21 @@ async def submit_review(
     event_id: uuid.UUID,
     reviewer_id: uuid.UUID,
     reviewer: str,
-    review: ReviewRequest,
+    form: StoredForm,
+    answers: Answers,
 ) -> Row[Any] | None:
     """The reviewed event, or None when the reviewer does not hold it (nothing changed)."""
-    outcome = ReviewOutcome.model_validate(
+    revision = ReviewRevision.model_validate(
         {
-            "decision": review.decision.value,
-            "rating": review.rating,
-            "comment": review.comment or None,
+            "revision": 1,
+            "kind": RevisionKind.REVIEW,
+            "form_key": form.key,
+            "form_version": form.version,
+            "decision": answers.decision,
+            "rating": answers.rating,
+            "comment": answers.comment,
+            "reasons": answers.reasons,
+            "fields": answers.fields,
             "reviewer": reviewer,
             "reviewed_at": datetime.now(UTC),
         }
@@ -84,11 +117,14 @@ async def submit_review(
             "event_id": event_id,
             "user_id": reviewer_id,
             "reviewer": reviewer,
-            "reviewed_at": outcome.reviewed_at,
-            "decision": outcome.decision,
-            "rating": outcome.rating,
-            "comment": outcome.comment,
-            "outcome": outcome.model_dump_json(),
+            "reviewed_at": revision.reviewed_at,
+            "decision": revision.decision,
+            "rating": revision.rating,
+            "comment": revision.comment,
+            "form_key": form.key,
+            "form_version": form.version,
+            "answers": json.dumps(answers.as_json()),
+            "outcome": revision.model_dump_json(),
         },
     )
     return result.one_or_none()

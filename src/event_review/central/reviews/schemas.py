@@ -4,17 +4,38 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
-from event_review.central.db.models import ReviewDecision
-from event_review.contracts.fields import TEXT
+from event_review.contracts.fields import TEXT, AnswerKey, FieldValues, FormKey, ReasonCodes
 
 MAX_COMMENT = 4_000
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_COMMENT), TEXT]
 
 
-class ReviewRequest(BaseModel):
+class FormRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    decision: ReviewDecision
-    rating: StrictInt = Field(ge=1, le=5)
+    key: FormKey
+    version: StrictInt = Field(ge=1, le=2**31 - 1)
+
+
+class ReviewRequest(BaseModel):
+    """A review's answers; checked against the event's form (422 naming each bad place).
+
+    With the default form this is the original body: `{decision, rating, comment}`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: AnswerKey
+    rating: StrictInt | None = Field(default=None, ge=0, le=100)
     comment: Comment | None = None
+    reasons: ReasonCodes = Field(default_factory=dict, description="Reason codes, by list.")
+    fields: FieldValues = Field(default_factory=dict, description="The form's further fields.")
+    form: FormRef | None = Field(
+        default=None,
+        description="The form version the answers were given in (as shown to the reviewer); "
+        "left out, the current form for the event.",
+    )
+
+    def answers(self) -> dict[str, object]:
+        return self.model_dump(include={"decision", "rating", "comment", "reasons", "fields"})

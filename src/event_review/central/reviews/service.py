@@ -7,24 +7,65 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from event_review.central.db.models import EventStatus
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
+from event_review.central.forms import repository as form_repository
+from event_review.central.forms import service as forms
+from event_review.central.forms.answers import Answers, AnswersInvalid, check
+from event_review.central.forms.repository import StoredForm
 from event_review.central.identity.principal import Principal
 from event_review.central.metrics import REVIEWED
 from event_review.central.reviews import repository
-from event_review.central.reviews.schemas import ReviewRequest
-from event_review.runtime.errors import ApiError, Conflict, Forbidden
+from event_review.central.reviews.schemas import FormRef, ReviewRequest
+from event_review.runtime.errors import ApiError, Conflict, Forbidden, Unprocessable
 
 
 async def submit(
     session: AsyncSession, principal: Principal, event_id: uuid.UUID, review: ReviewRequest
 ) -> EventOut:
-    """Record the review and its write-back in one statement (see REVIEW_SQL)."""
+    """Check the answers against the event's form, then record the review and its
+    write-back in one statement (see REVIEW_SQL)."""
+    kind = await repository.event_kind(session, event_id)
+    if kind is None:
+        raise await _refusal(session, principal, event_id)
+    form = await form_of(session, review.form, *kind)
+    answers = checked(form, review.answers())
     reviewed = await repository.submit_review(
-        session, event_id, principal.user_id, principal.actor, review
+        session, event_id, principal.user_id, principal.actor, form, answers
     )
     if reviewed is None:
         raise await _refusal(session, principal, event_id)
-    REVIEWED.labels(review.decision.value).inc()
+    REVIEWED.labels(answers.decision).inc()
     return EventOut.model_validate(reviewed)
+
+
+async def form_of(
+    session: AsyncSession, named: FormRef | None, event_type: str, region_code: str
+) -> StoredForm:
+    """The form version named by the reviewer, if it applies to the event; else the current one.
+
+    A version the reviewer had open stays acceptable after a newer one is applied.
+    """
+    if named is None:
+        return await forms.form_for(session, event_type, region_code)
+    form = await form_repository.get_version(session, named.key, named.version)
+    if form is None or forms.specificity(form.definition, event_type, region_code) is None:
+        raise Unprocessable(
+            f"form {named.key!r} version {named.version} does not apply to this event; "
+            "fetch its form again",
+            code="form_not_applicable",
+        )
+    return form
+
+
+def checked(form: StoredForm, given: dict[str, object]) -> Answers:
+    try:
+        return check(form.definition, forms.answers_model(form), given)
+    except AnswersInvalid as exc:
+        places = ", ".join(".".join(str(p) for p in d["loc"][1:]) for d in exc.details)
+        raise Unprocessable(
+            f"the answers do not fit form {form.key!r} version {form.version}: {places}",
+            code="validation_error",
+            details=exc.details,
+        ) from exc
 
 
 async def _refusal(session: AsyncSession, principal: Principal, event_id: uuid.UUID) -> ApiError:

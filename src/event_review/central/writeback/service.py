@@ -27,7 +27,7 @@ from event_review.central.regional_client import RegionalCallError, RegionalClie
 from event_review.central.retention import repository as retention
 from event_review.central.writeback import repository
 from event_review.central.writeback.repository import Delivery
-from event_review.contracts.regional import ReviewOutcome
+from event_review.contracts.regional import ReviewRevision
 from event_review.runtime.loops import LoopState, backoff, run_forever
 from event_review.settings import Settings
 
@@ -79,19 +79,13 @@ class WritebackWorker:
 
     async def _deliver(self, delivery: Delivery) -> None:
         try:
-            outcome = ReviewOutcome.model_validate(delivery.outcome)
+            revision = ReviewRevision.model_validate(delivery.outcome)
         except ValidationError as exc:
             # Retrying cannot fix a row the region would refuse: park it for an admin.
-            await self._failed(delivery, f"the outcome is not valid: {exc}", retryable=False)
+            await self._failed(delivery, f"the revision is not valid: {exc}", retryable=False)
             return
         try:
-            await self.client.record_review(
-                delivery.api_url,
-                delivery.region_code,
-                delivery.external_event_id,
-                str(delivery.idempotency_key),
-                outcome,
-            )
+            await self._send(delivery, revision)
         except RegionalCallError as exc:
             await self._failed(delivery, str(exc), retryable=exc.retryable)
             return
@@ -116,6 +110,31 @@ class WritebackWorker:
             region=delivery.region_code,
             attempts=delivery.attempts,
         )
+
+    async def _send(self, delivery: Delivery, revision: ReviewRevision) -> None:
+        """v2; to a region that does not serve v2 yet (a rolling upgrade), v1 when the
+        revision fits it without loss, else a retryable failure until it is upgraded."""
+        args = (
+            delivery.api_url,
+            delivery.region_code,
+            delivery.external_event_id,
+            str(delivery.idempotency_key),
+        )
+        try:
+            await self.client.record_revision(*args, revision)
+            return
+        except RegionalCallError as exc:
+            if not exc.route_missing:
+                raise
+        outcome = revision.as_v1()
+        if outcome is None:
+            raise RegionalCallError(
+                f"region {delivery.region_code} serves only the v1 update contract, which "
+                f"cannot hold revision {revision.revision} ({revision.kind.value}, form "
+                f"{revision.form_key}@{revision.form_version}); upgrade the region",
+                retryable=True,
+            )
+        await self.client.record_review(*args, outcome)
 
     async def _failed(self, delivery: Delivery, error: str, *, retryable: bool) -> None:
         give_up = not retryable or delivery.attempts >= self.settings.writeback_max_attempts

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import cast, select, update
@@ -7,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
-from event_review.regional.store.models import RegionalEvent, ReviewRequest
+from event_review.regional.store.models import RegionalEvent, ReviewRequest, ReviewRevisionRecord
 
 
 async def payload_text(session: AsyncSession, external_event_id: str) -> str | None:
@@ -58,3 +59,32 @@ async def remember_response(
 
 async def get_event(session: AsyncSession, external_event_id: str) -> RegionalEvent | None:
     return await session.get(RegionalEvent, external_event_id)
+
+
+async def get_revision(
+    session: AsyncSession, external_event_id: str, revision: int
+) -> ReviewRevisionRecord | None:
+    return await session.get(ReviewRevisionRecord, (external_event_id, revision))
+
+
+async def add_revision(
+    session: AsyncSession,
+    external_event_id: str,
+    revision: int,
+    kind: str,
+    reviewer: str,
+    reviewed_at: datetime,
+    document: dict[str, Any],
+) -> ReviewRevisionRecord:
+    row = ReviewRevisionRecord(
+        external_event_id=external_event_id,
+        revision=revision,
+        kind=kind,
+        reviewer=reviewer,
+        reviewed_at=reviewed_at,
+        document=document,
+    )
+    session.add(row)
+    await session.flush()
+    await session.refresh(row, ["recorded_at"])
+    return row

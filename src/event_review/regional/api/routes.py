@@ -11,22 +11,27 @@ from event_review.contracts.regional import (
     IDEMPOTENCY_HEADER,
     PAYLOAD_ROUTE,
     REGIONAL_EVENTS_PREFIX,
+    REGIONAL_V2_EVENTS_PREFIX,
     REVIEW_ROUTE,
+    REVISION_ROUTE,
     RecordedReview,
+    RecordedRevision,
     ReviewOutcome,
+    ReviewRevision,
 )
 from event_review.regional.api import service
 from event_review.regional.api.calls import VerifiedCall
 from event_review.runtime.database import DbSession
 
-router = APIRouter(
-    prefix=REGIONAL_EVENTS_PREFIX,
-    tags=["regional"],
-    responses={
-        401: {"model": ErrorBody, "description": "Not signed by the centre, expired or replayed"},
-        403: {"model": ErrorBody, "description": "Signed for another region, method or event"},
-        404: {"model": ErrorBody, "description": "No such event in this region"},
-    },
+_SIGNED_CALL_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorBody, "description": "Not signed by the centre, expired or replayed"},
+    403: {"model": ErrorBody, "description": "Signed for another region, method or event"},
+    404: {"model": ErrorBody, "description": "No such event in this region"},
+}
+router = APIRouter(prefix=REGIONAL_EVENTS_PREFIX, tags=["regional"], responses=_SIGNED_CALL_ERRORS)
+# The update contract's second version: numbered revisions of any review form.
+router_v2 = APIRouter(
+    prefix=REGIONAL_V2_EVENTS_PREFIX, tags=["regional"], responses=_SIGNED_CALL_ERRORS
 )
 
 IdempotencyKey = Annotated[
@@ -64,6 +69,27 @@ async def record_review(
     result, replayed = await service.record_review(
         session, external_event_id, idempotency_key, body
     )
+    return JSONResponse(
+        result.model_dump(mode="json"),
+        headers={"Idempotent-Replayed": "true"} if replayed else None,
+    )
+
+
+@router_v2.post(
+    REVISION_ROUTE,
+    response_model=RecordedRevision,
+    responses={409: {"model": ErrorBody, "description": "This revision has other content here"}},
+)
+async def record_revision(
+    external_event_id: ExternalEventId,
+    body: ReviewRevision,
+    call: VerifiedCall,
+    session: DbSession,
+) -> JSONResponse:
+    """Regional Update API v2: keep a revision of the event's review; the highest revision
+    received is in force, so late or repeated deliveries never move it back."""
+    del call
+    result, replayed = await service.record_revision(session, external_event_id, body)
     return JSONResponse(
         result.model_dump(mode="json"),
         headers={"Idempotent-Replayed": "true"} if replayed else None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, SmallInteger, String, Text, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, SmallInteger, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,12 +31,36 @@ class RegionalEvent(RegionalBase):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("clock_timestamp()")
     )
-    review_decision: Mapped[str | None] = mapped_column(String(16))
+    # The review in force: the highest revision received (review_revisions keeps all).
+    review_decision: Mapped[str | None] = mapped_column(String(32))
     review_rating: Mapped[int | None] = mapped_column(SmallInteger)
     review_comment: Mapped[str | None] = mapped_column(Text)
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     review_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_revision: Mapped[int | None] = mapped_column(Integer)
+    review_form: Mapped[str | None] = mapped_column(String(48))  # `crash@3`
+    # Reason codes and further fields: {"reasons": {...}, "fields": {...}}.
+    review_answers: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class ReviewRevisionRecord(RegionalBase):
+    """Every revision of an event's review the centre delivered, as delivered."""
+
+    __tablename__ = "review_revisions"
+
+    external_event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.external_event_id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reviewer: Mapped[str] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The contract's ReviewRevision as JSON: a repeat must match it exactly.
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
 
 
 class ForwardQueueEntry(RegionalBase):

@@ -2,8 +2,10 @@
 
 from event_review.central.db.models.audit import ActorType, AuditAction, AuditEntry
 from event_review.central.db.models.event import Event, EventStatus, ReviewDecision
+from event_review.central.db.models.form import ReviewForm
 from event_review.central.db.models.outbox import OutboxStatus, WritebackOutbox
 from event_review.central.db.models.region import IngestKey, Region, RetentionPolicy
+from event_review.central.db.models.revision import ReviewRevisionRow
 from event_review.central.db.models.session import UserSession
 from event_review.central.db.models.skip import EventSkip, SkipReason
 from event_review.central.db.models.team import Team, TeamRegion
@@ -21,6 +23,8 @@ __all__ = [
     "Region",
     "RetentionPolicy",
     "ReviewDecision",
+    "ReviewForm",
+    "ReviewRevisionRow",
     "Role",
     "SkipReason",
     "Team",

@@ -39,6 +39,7 @@ class AuditAction(StrEnum):
     EVENT_REQUEUED = "event.requeued"
     EVENT_REVIEWED = "event.reviewed"
     EVENT_SKIPPED = "event.skipped"
+    FORM_APPLIED = "form.applied"
     REGION_ADDED = "region.added"
     REGION_INGEST_KEY_ISSUED = "region.ingest_key_issued"
     REGION_INGEST_KEYS_REVOKED = "region.ingest_keys_revoked"

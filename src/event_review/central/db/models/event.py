@@ -9,7 +9,9 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
+    Integer,
     SmallInteger,
     String,
     Text,
@@ -44,8 +46,13 @@ class Event(Base):
             "status IN ('pending', 'assigned', 'submitted', 'completed')", name="status"
         ),
         CheckConstraint("priority BETWEEN 0 AND 100", name="priority_range"),
-        CheckConstraint("review_rating BETWEEN 1 AND 5", name="rating_range"),
-        CheckConstraint("review_decision IN ('approve', 'reject')", name="review_decision"),
+        # A form bounds its own rating scale and names its decisions.
+        CheckConstraint("review_rating BETWEEN 0 AND 100", name="rating_range"),
+        ForeignKeyConstraint(
+            ["review_form_key", "review_form_version"],
+            ["review_forms.form_key", "review_forms.version"],
+            ondelete="RESTRICT",
+        ),
         CheckConstraint(
             "(status = 'assigned') = "
             "(assigned_user_id IS NOT NULL AND lease_expires_at IS NOT NULL)",
@@ -99,7 +106,13 @@ class Event(Base):
         ForeignKey("users.user_id", ondelete="SET NULL")
     )
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    review_decision: Mapped[str | None] = mapped_column(String(16))
+    review_decision: Mapped[str | None] = mapped_column(String(32))
     review_rating: Mapped[int | None] = mapped_column(SmallInteger)
     review_comment: Mapped[str | None] = mapped_column(Text)
+    # The form version the current review was made with, and its further answers
+    # (reason codes and fields) as `{"reasons": {...}, "fields": {...}}`.
+    review_form_key: Mapped[str | None] = mapped_column(String(32))
+    review_form_version: Mapped[int | None] = mapped_column(Integer)
+    review_answers: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    review_revision: Mapped[int | None] = mapped_column(Integer)  # see review_revisions
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
