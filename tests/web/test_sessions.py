@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.web.conftest import OpenSession, Platform, require_playwright
+from tests.web.conftest import PASSWORD, OpenSession, Platform, require_playwright
 
 require_playwright()
 
@@ -121,3 +121,38 @@ async def test_a_reviewer_works_through_many_token_lifetimes_in_two_tabs(
     await tab.screenshot("session-expired")
 
     assert real_errors(tab, "status of 401", "net::ERR_FAILED") == []
+
+
+async def test_coming_back_from_single_sign_on_opens_the_session_of_its_cookie(
+    shared_platform: Platform, new_session: OpenSession
+) -> None:
+    """The callback sets the refresh cookie and sends the browser to `/#access_token=…`:
+    the client signs in from the cookie on a first visit and clears the address bar."""
+    platform = shared_platform
+    username = platform.new_user("sso", team="team-eu")
+    with platform.http() as http:
+        login = http.post(
+            "/api/v1/auth/login",
+            json={"username": username, "password": PASSWORD, "refresh_cookie": True},
+        )
+    assert login.status_code == 200, login.text
+    tab = await new_session("reviewer")
+    await tab.context.add_cookies(
+        [
+            {
+                "name": "event_review_refresh",
+                "value": login.cookies["event_review_refresh"],
+                "url": platform.url + "/api/v1/auth/refresh",
+                "httpOnly": True,
+                "secure": True,
+                "sameSite": "Strict",
+            }
+        ]
+    )
+
+    await tab.page.goto(platform.url + "/#access_token=from-the-callback&token_type=bearer")
+
+    await expect(tab.page.locator("#topbar")).to_be_visible()
+    await expect(tab.page.locator("#whoami")).to_contain_text(username)
+    assert "access_token" not in tab.page.url
+    assert real_errors(tab) == []

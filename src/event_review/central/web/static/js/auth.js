@@ -71,8 +71,16 @@ export function refresh() {
   return pending;
 }
 
-/** Whether a refresh at start-up can work: false on a first visit or after logging out. */
+/**
+ * Whether a refresh at start-up can work: false on a first visit or after logging out.
+ * Single sign-on comes back to `return_to#access_token=…` with the refresh cookie set:
+ * the cookie is what counts, and the token is taken out of the address bar at once.
+ */
 export function maySignIn() {
+  if (/^#access_token=/.test(location.hash)) {
+    history.replaceState(null, "", location.pathname + location.search);
+    localStorage.setItem(SIGNED_IN, "1");
+  }
   return localStorage.getItem(SIGNED_IN) === "1";
 }
 
