@@ -12,53 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from event_review.central.db.models import AuditAction, Event, EventSkip, EventStatus, SkipReason
 from event_review.central.events.repository import EVENT_COLUMNS, returning_events
 
-# One statement, one index scan per region. A single scan with
-# `region_code = ANY(...)` cannot use the index order and sorts every pending
-# row of those regions (seconds per claim at millions of rows); scanning each
-# region's slice of ix_events_pending_claim in order, then merging at most
-# `size` rows per region, costs the same at 2 million pending rows as at 20.
-# SKIP LOCKED inside each scan lets concurrent claimers walk past each other.
-# Events the claimant skipped are stepped over in the scan (one primary-key
-# probe of event_skips per row walked) and come back to them only when the
-# scans found fewer than `size` others: then, and only then, the second branch
-# reads the claimant's own skips. The same statement writes the audit rows and
-# returns the claimed rows whole: a claim is one round trip, not three.
-CLAIM_SQL = text(
-    f"""
-    WITH fresh AS (
-        SELECT c.event_id, c.priority, c.created_at
-        FROM unnest(CAST(:regions AS text[])) AS r(code)
-        CROSS JOIN LATERAL (
-            SELECT e.event_id, e.priority, e.created_at
-            FROM events AS e
-            WHERE e.status = 'pending' AND e.region_code = r.code
-              AND NOT EXISTS (
-                  SELECT 1 FROM event_skips AS s
-                  WHERE s.user_id = :user_id AND s.event_id = e.event_id
-              )
-            ORDER BY e.priority DESC, e.created_at, e.event_id
-            LIMIT :size
-            FOR UPDATE SKIP LOCKED
-        ) AS c
-        ORDER BY c.priority DESC, c.created_at, c.event_id
-        LIMIT :size
-    ),
-    skipped_before AS (
-        SELECT e.event_id, e.priority, e.created_at
-        FROM event_skips AS s
-        JOIN events AS e ON e.event_id = s.event_id
-        WHERE s.user_id = :user_id
-          AND (SELECT count(*) FROM fresh) < :size
-          AND e.status = 'pending' AND e.region_code = ANY(CAST(:regions AS text[]))
-        ORDER BY e.priority DESC, e.created_at, e.event_id
-        LIMIT :size
-        FOR UPDATE OF e SKIP LOCKED
-    ),
-    candidates AS (
-        SELECT event_id FROM fresh
-        UNION ALL
-        (SELECT event_id FROM skipped_before LIMIT :size - (SELECT count(*) FROM fresh))
-    ),
+
+def _claiming(candidates: str) -> str:
+    """A claim of the `candidates` rows: assigned, audited and returned in one statement."""
+    return f"""
+    WITH candidates AS ({candidates}),
     claimed AS (
         UPDATE events AS e
         SET status = 'assigned',
@@ -77,7 +35,57 @@ CLAIM_SQL = text(
     SELECT {EVENT_COLUMNS} FROM claimed
     ORDER BY priority DESC, created_at, event_id
     """
+
+
+# One statement, one index scan per region. A single scan with
+# `region_code = ANY(...)` cannot use the index order and sorts every pending
+# row of those regions (seconds per claim at millions of rows); scanning each
+# region's slice of ix_events_pending_claim in order, then merging at most
+# `size` rows per region, costs the same at 2 million pending rows as at 20.
+# SKIP LOCKED inside each scan lets concurrent claimers walk past each other.
+# Events the claimant skipped are stepped over inside the scan, one
+# primary-key probe of event_skips per row walked. The same statement writes
+# the audit rows and returns the claimed rows whole: a claim is one round
+# trip, not three.
+CLAIM_SQL = text(
+    _claiming(
+        """
+        SELECT c.event_id
+        FROM unnest(CAST(:regions AS text[])) AS r(code)
+        CROSS JOIN LATERAL (
+            SELECT e.event_id, e.priority, e.created_at
+            FROM events AS e
+            WHERE e.status = 'pending' AND e.region_code = r.code
+              AND NOT EXISTS (
+                  SELECT 1 FROM event_skips AS s
+                  WHERE s.user_id = :user_id AND s.event_id = e.event_id
+              )
+            ORDER BY e.priority DESC, e.created_at, e.event_id
+            LIMIT :size
+            FOR UPDATE SKIP LOCKED
+        ) AS c
+        ORDER BY c.priority DESC, c.created_at, c.event_id
+        LIMIT :size
+        """
+    )
 )
+# The claimant's own skips, for when nothing else is left for them: a second
+# statement, run only then, so the hot claim above stays as small as it was.
+CLAIM_SKIPPED_SQL = text(
+    _claiming(
+        """
+        SELECT e.event_id
+        FROM event_skips AS s
+        JOIN events AS e ON e.event_id = s.event_id
+        WHERE s.user_id = :user_id
+          AND e.status = 'pending' AND e.region_code = ANY(CAST(:regions AS text[]))
+        ORDER BY e.priority DESC, e.created_at, e.event_id
+        LIMIT :size
+        FOR UPDATE OF e SKIP LOCKED
+        """
+    )
+)
+_CLAIM_SKIPPED = returning_events(CLAIM_SKIPPED_SQL)
 _CLAIM = returning_events(CLAIM_SQL)
 
 
@@ -114,20 +122,19 @@ async def claim(
     size: int,
     lease: timedelta,
 ) -> Sequence[Row[Any]]:
-    """Assign up to `size` pending events to the user; the claimed rows, in claim order."""
+    """Assign up to `size` pending events to the user; the claimed rows, in claim order.
+
+    Events the user skipped come last, and only when too few others are left.
+    """
     if not regions or size < 1:
         return []
-    result = await session.execute(
-        _CLAIM,
-        {
-            "regions": sorted(regions),
-            "size": size,
-            "user_id": user_id,
-            "lease": lease,
-            "actor": actor,
-        },
-    )
-    return result.all()
+    values = {"regions": sorted(regions), "size": size, "user_id": user_id, "lease": lease,
+              "actor": actor}  # fmt: skip
+    claimed = list((await session.execute(_CLAIM, values)).all())
+    if len(claimed) < size:
+        values["size"] = size - len(claimed)
+        claimed.extend((await session.execute(_CLAIM_SKIPPED, values)).all())
+    return claimed
 
 
 async def release(session: AsyncSession, event_id: uuid.UUID) -> None:
