@@ -159,6 +159,13 @@ class Settings(BaseSettings):
         description="The longest one reviewer may keep an event by extending its lease, "
         "counted from the claim.",
     )
+    correction_window_minutes: float = Field(
+        default=30,
+        ge=0,
+        le=30 * 24 * 60,
+        description="How long reviewers may correct their own review; leads and admins of "
+        "the region may correct any review, with a reason, at any time.",
+    )
     requeue_chunk_size: int = Field(default=5_000, ge=1, le=100_000)
     otel_endpoint: str | None = Field(
         default=None,
@@ -179,6 +186,10 @@ class Settings(BaseSettings):
     @property
     def lease(self) -> timedelta:
         return timedelta(minutes=self.lease_minutes)
+
+    @property
+    def correction_window(self) -> timedelta:
+        return timedelta(minutes=self.correction_window_minutes)
 
     @property
     def lease_max_hold(self) -> timedelta:

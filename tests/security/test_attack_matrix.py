@@ -23,6 +23,12 @@ EVENT_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/events/{id}/release", None),
     ("POST", "/api/v1/events/{id}/review", {"decision": "approve", "rating": 3}),
     ("POST", "/api/v1/events/{id}/skip", {"reason": "unclear"}),
+    (
+        "POST",
+        "/api/v1/events/{id}/corrections",
+        {"decision": "approve", "rating": 3, "revision": 1, "note": "x"},
+    ),
+    ("GET", "/api/v1/events/{id}/revisions", None),
 ]
 
 

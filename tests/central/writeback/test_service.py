@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from event_review.central.db.models import (
     AuditEntry,
@@ -292,3 +292,52 @@ async def test_a_revision_v1_cannot_hold_waits_until_the_region_is_upgraded(stac
         regional = await session.get(RegionalEvent, document["external_event_id"])
         assert regional is not None
         assert (regional.review_decision, regional.review_form) == ("keep", "triage@1")
+
+
+async def test_a_correction_reaches_the_region_and_completes_the_event_only_when_all_have(
+    stack: Stack,
+) -> None:
+    reviewer, events = await reviewed(stack, 1)
+    [(event_id, document)] = events
+    first = await stack.worker().deliver_due()
+    assert first == 1
+    corrected = await stack.client.post(
+        f"/api/v1/events/{event_id}/corrections",
+        json={"decision": "reject", "rating": 1, "revision": 1},
+        headers=reviewer.headers,
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert await statuses(stack) == {"submitted": 1}
+    again = await stack.client.post(
+        f"/api/v1/events/{event_id}/corrections",
+        json={"decision": "approve", "rating": 3, "revision": 2},
+        headers=reviewer.headers,
+    )
+    assert again.status_code == 200, again.text
+
+    # Revision 3 goes out first; then revision 2 arrives late. The region keeps 3.
+    async with stack.central.sessionmaker() as session:
+        await session.execute(
+            update(WritebackOutbox)
+            .where(WritebackOutbox.outcome["revision"].as_integer() == 2)
+            .values(next_attempt_at=func.now() + text("interval '1 hour'"))
+        )
+        await session.commit()
+    assert await stack.worker().deliver_due() == 1
+    assert await statuses(stack) == {"submitted": 1}  # revision 2 is still on its way
+    async with stack.central.sessionmaker() as session:
+        await session.execute(update(WritebackOutbox).values(next_attempt_at=func.now()))
+        await session.commit()
+    assert await stack.worker().deliver_due() == 1
+
+    assert await statuses(stack) == {"completed": 1}
+    async with stack.regional.sessionmaker() as session:
+        row = await session.get(RegionalEvent, document["external_event_id"])
+        assert row is not None
+        assert (row.review_revision, row.review_decision, row.review_rating) == (3, "approve", 3)
+        kept = await session.scalar(
+            select(func.count())
+            .select_from(ReviewRevisionRecord)
+            .where(ReviewRevisionRecord.external_event_id == document["external_event_id"])
+        )
+        assert kept == 3

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import AuditAction, Event
+from event_review.central.db.models import AuditAction, Event, ReviewRevisionRow
 from event_review.central.events.repository import EVENT_COLUMNS, returning_events
 from event_review.central.forms.answers import Answers
 from event_review.central.forms.repository import StoredForm
@@ -76,6 +77,64 @@ REVIEW_SQL = text(
     """
 )
 _REVIEW = returning_events(REVIEW_SQL)
+
+# A later revision (a correction, a QA verdict) on top of revision :base, in one
+# statement: only while :base is still the event's latest, so of two racing
+# corrections one wins and the other matches nothing. The event is back to
+# `submitted` until this revision reaches its region.
+REVISE_SQL = text(
+    f"""
+    WITH base AS (
+        SELECT event_id FROM events
+        WHERE event_id = :event_id AND review_revision = CAST(:base AS integer)
+        FOR UPDATE
+    ),
+    revised AS (
+        INSERT INTO review_revisions (event_id, revision, kind, user_id, reviewer, created_at,
+                                      form_key, form_version, decision, rating, comment,
+                                      answers, note)
+        SELECT event_id, CAST(:base AS integer) + 1, CAST(:kind AS text), :user_id,
+               CAST(:reviewer AS text), CAST(:reviewed_at AS timestamptz),
+               CAST(:form_key AS text), CAST(:form_version AS integer), CAST(:decision AS text),
+               CAST(:rating AS smallint), CAST(:comment AS text), CAST(:answers AS jsonb),
+               CAST(:note AS text)
+        FROM base
+        RETURNING event_id, revision
+    ),
+    changed AS (
+        UPDATE events AS e
+        SET review_decision = CAST(:decision AS text),
+            review_rating = CAST(:rating AS smallint),
+            review_comment = CAST(:comment AS text),
+            review_form_key = CAST(:form_key AS text),
+            review_form_version = CAST(:form_version AS integer),
+            review_answers = CAST(:answers AS jsonb),
+            review_revision = revised.revision,
+            status = 'submitted',
+            completed_at = NULL
+        FROM revised
+        WHERE e.event_id = revised.event_id
+        RETURNING e.*
+    ),
+    outbox AS (
+        INSERT INTO writeback_outbox (event_id, region_code, external_event_id, outcome)
+        SELECT event_id, region_code, external_event_id, CAST(:outcome AS jsonb)
+        FROM changed
+    ),
+    audited AS (
+        INSERT INTO audit_log (actor_type, actor, action, event_id, details)
+        SELECT 'user', CAST(:reviewer AS text), '{AuditAction.EVENT_CORRECTED.value}', event_id,
+               jsonb_build_object(
+                   'revision', review_revision, 'kind', CAST(:kind AS text),
+                   'decision', CAST(:decision AS text),
+                   'form', CAST(:form_key AS text) || '@' || CAST(:form_version AS integer)
+               )
+        FROM changed
+    )
+    SELECT {EVENT_COLUMNS} FROM changed
+    """
+)
+_REVISE = returning_events(REVISE_SQL)
 _EVENT_KIND = select(Event.event_type, Event.region_code).where(
     Event.event_id == bindparam("event_id")
 )
@@ -87,19 +146,19 @@ async def event_kind(session: AsyncSession, event_id: uuid.UUID) -> tuple[str, s
     return None if row is None else (row[0], row[1])
 
 
-async def submit_review(
-    session: AsyncSession,
-    event_id: uuid.UUID,
-    reviewer_id: uuid.UUID,
+def _revision(
+    number: int,
+    kind: RevisionKind,
     reviewer: str,
     form: StoredForm,
     answers: Answers,
-) -> Row[Any] | None:
-    """The reviewed event, or None when the reviewer does not hold it (nothing changed)."""
-    revision = ReviewRevision.model_validate(
+    note: str | None = None,
+) -> ReviewRevision:
+    """The write-back of a revision, built and checked before any statement runs."""
+    return ReviewRevision.model_validate(
         {
-            "revision": 1,
-            "kind": RevisionKind.REVIEW,
+            "revision": number,
+            "kind": kind,
             "form_key": form.key,
             "form_version": form.version,
             "decision": answers.decision,
@@ -109,22 +168,63 @@ async def submit_review(
             "fields": answers.fields,
             "reviewer": reviewer,
             "reviewed_at": datetime.now(UTC),
+            "note": note,
         }
     )
-    result = await session.execute(
-        _REVIEW,
-        {
-            "event_id": event_id,
-            "user_id": reviewer_id,
-            "reviewer": reviewer,
-            "reviewed_at": revision.reviewed_at,
-            "decision": revision.decision,
-            "rating": revision.rating,
-            "comment": revision.comment,
-            "form_key": form.key,
-            "form_version": form.version,
-            "answers": json.dumps(answers.as_json()),
-            "outcome": revision.model_dump_json(),
-        },
-    )
+
+
+def _values(revision: ReviewRevision, form: StoredForm, answers: Answers) -> dict[str, Any]:
+    return {
+        "reviewed_at": revision.reviewed_at,
+        "decision": revision.decision,
+        "rating": revision.rating,
+        "comment": revision.comment,
+        "form_key": form.key,
+        "form_version": form.version,
+        "answers": json.dumps(answers.as_json()),
+        "outcome": revision.model_dump_json(),
+    }
+
+
+async def submit_review(
+    session: AsyncSession,
+    event_id: uuid.UUID,
+    reviewer_id: uuid.UUID,
+    reviewer: str,
+    form: StoredForm,
+    answers: Answers,
+) -> Row[Any] | None:
+    """The reviewed event, or None when the reviewer does not hold it (nothing changed)."""
+    revision = _revision(1, RevisionKind.REVIEW, reviewer, form, answers)
+    values = {"event_id": event_id, "user_id": reviewer_id, "reviewer": reviewer}
+    result = await session.execute(_REVIEW, values | _values(revision, form, answers))
     return result.one_or_none()
+
+
+async def revise(
+    session: AsyncSession,
+    event_id: uuid.UUID,
+    base: int,
+    kind: RevisionKind,
+    user_id: uuid.UUID,
+    reviewer: str,
+    form: StoredForm,
+    answers: Answers,
+    note: str | None,
+) -> Row[Any] | None:
+    """Revision base + 1 of the event's review, or None when base is no longer its latest."""
+    revision = _revision(base + 1, kind, reviewer, form, answers, note)
+    values = {"event_id": event_id, "base": base, "kind": kind.value, "user_id": user_id,
+              "reviewer": reviewer, "note": note}  # fmt: skip
+    result = await session.execute(_REVISE, values | _values(revision, form, answers))
+    return result.one_or_none()
+
+
+async def revisions(session: AsyncSession, event_id: uuid.UUID) -> Sequence[ReviewRevisionRow]:
+    return (
+        await session.scalars(
+            select(ReviewRevisionRow)
+            .where(ReviewRevisionRow.event_id == event_id)
+            .order_by(ReviewRevisionRow.revision)
+        )
+    ).all()

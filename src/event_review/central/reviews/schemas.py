@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
@@ -39,3 +40,37 @@ class ReviewRequest(BaseModel):
 
     def answers(self) -> dict[str, object]:
         return self.model_dump(include={"decision", "rating", "comment", "reasons", "fields"})
+
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1_000), TEXT]
+
+
+class CorrectionRequest(ReviewRequest):
+    """New answers for a reviewed event; they become its next revision."""
+
+    revision: StrictInt = Field(
+        ge=1,
+        le=10_000,
+        description="The revision you are correcting: the event's current one "
+        "(`review_revision`). Another correction in between makes this a 409.",
+    )
+    note: Note | None = Field(
+        default=None,
+        description="Why. Required when you correct someone else's review (leads, admins).",
+    )
+
+
+class RevisionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    revision: int
+    kind: str
+    reviewer: str
+    created_at: datetime
+    form_key: str
+    form_version: int
+    decision: str
+    rating: int | None
+    comment: str | None
+    answers: dict[str, Any]
+    note: str | None

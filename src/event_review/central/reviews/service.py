@@ -38,16 +38,26 @@ async def submit(
 
 
 async def form_of(
-    session: AsyncSession, named: FormRef | None, event_type: str, region_code: str
+    session: AsyncSession,
+    named: FormRef | None,
+    event_type: str,
+    region_code: str,
+    *,
+    kept: tuple[str, int] | None = None,
 ) -> StoredForm:
     """The form version named by the reviewer, if it applies to the event; else the current one.
 
-    A version the reviewer had open stays acceptable after a newer one is applied.
+    A version the reviewer had open stays acceptable after a newer one is applied,
+    and a correction may keep the version of the review it corrects (`kept`).
     """
     if named is None:
         return await forms.form_for(session, event_type, region_code)
     form = await form_repository.get_version(session, named.key, named.version)
-    if form is None or forms.specificity(form.definition, event_type, region_code) is None:
+    applies = form is not None and (
+        (named.key, named.version) == kept
+        or forms.specificity(form.definition, event_type, region_code) is not None
+    )
+    if form is None or not applies:
         raise Unprocessable(
             f"form {named.key!r} version {named.version} does not apply to this event; "
             "fetch its form again",

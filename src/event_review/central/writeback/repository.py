@@ -59,9 +59,22 @@ async def mark_delivered(session: AsyncSession, delivery: Delivery) -> None:
         .where(WritebackOutbox.outbox_id == delivery.outbox_id)
         .values(status=OutboxStatus.DELIVERED, delivered_at=func.now(), last_error=None)
     )
+    # Complete only once no later revision is still on its way to the region.
+    undelivered = (
+        select(WritebackOutbox.outbox_id)
+        .where(
+            WritebackOutbox.event_id == delivery.event_id,
+            WritebackOutbox.status != OutboxStatus.DELIVERED,
+        )
+        .exists()
+    )
     await session.execute(
         update(Event)
-        .where(Event.event_id == delivery.event_id, Event.status == EventStatus.SUBMITTED)
+        .where(
+            Event.event_id == delivery.event_id,
+            Event.status == EventStatus.SUBMITTED,
+            ~undelivered,
+        )
         .values(status=EventStatus.COMPLETED, completed_at=func.now())
     )
 

@@ -32,6 +32,7 @@ class AuditAction(StrEnum):
     EVENT_ASSIGNED = "event.assigned"
     EVENT_LEASE_EXTENDED = "event.lease_extended"
     EVENT_COMPLETED = "event.completed"
+    EVENT_CORRECTED = "event.corrected"
     EVENT_INGESTED = "event.ingested"
     EVENT_PAYLOAD_VIEWED = "event.payload_viewed"
     EVENT_PURGED = "event.purged"
