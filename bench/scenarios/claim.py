@@ -26,7 +26,7 @@ RAW_REVIEW = asyncpg_sql(
     REVIEW_SQL,
     [
         "event_id", "user_id", "reviewer", "reviewed_at", "decision", "rating", "comment",
-        "form_key", "form_version", "answers", "outcome",
+        "form_key", "form_version", "answers", "outcome", "qa",
     ],
 )  # fmt: skip
 NO_ANSWERS = json.dumps({"reasons": {}, "fields": {}})
@@ -155,7 +155,7 @@ async def _raw(env: Env, seconds: float, *, review: bool) -> Tally:
                         reviewed = await conn.fetchrow(
                             RAW_REVIEW, event_id, user.user_id, user.username, now,
                             "approve", 4, None, "default", 1, NO_ANSWERS,
-                            raw_outcome(user.username, now),
+                            raw_outcome(user.username, now), False,
                         )  # fmt: skip
                         if reviewed is None:
                             raise RuntimeError(f"raw review of {event_id} changed nothing")

@@ -47,7 +47,7 @@ SIDES = {
             {
                 "regions", "teams", "team_regions", "users", "sessions", "events",
                 "writeback_outbox", "audit_log", "ingest_keys", "event_skips", "review_forms",
-                "review_revisions",
+                "review_revisions", "qa_tasks",
             }
         ),
     ),

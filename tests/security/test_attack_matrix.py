@@ -29,6 +29,7 @@ EVENT_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
         {"decision": "approve", "rating": 3, "revision": 1, "note": "x"},
     ),
     ("GET", "/api/v1/events/{id}/revisions", None),
+    ("POST", "/api/v1/events/{id}/escalate", {"note": "x"}),
 ]
 
 

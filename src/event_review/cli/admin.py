@@ -154,7 +154,7 @@ def teams_list(as_json: bool = JsonOption) -> None:
 @users_app.command("add")
 def users_add(
     username: str = typer.Argument(..., help="Login name (stored lowercase)."),
-    role: Role = typer.Option(Role.REVIEWER, "--role", help="reviewer, lead or admin."),
+    role: Role = typer.Option(Role.REVIEWER, "--role", help="reviewer, qa, lead or admin."),
     team: str | None = typer.Option(
         None, "--team", help="Team name; required for reviewers and leads."
     ),

@@ -52,7 +52,7 @@ async def seed(session: AsyncSession, demo_regions: list[DemoRegion], password: 
         team = f"team-{region.code}"
         if await teams_repository.get_team(session, team) is None:
             await teams.add_team(session, team, [region.code], actor=ACTOR)
-        for role in (Role.REVIEWER, Role.LEAD):
+        for role in (Role.REVIEWER, Role.QA, Role.LEAD):
             username = f"{role.value}-{region.code}"
             await _ensure_user(session, username, password, role, team)
             result.users[username] = f"{role.value} for {region.code.upper()}"

@@ -25,6 +25,7 @@ from event_review.central.events.routes import router as events_router
 from event_review.central.forms.routes import router as forms_router
 from event_review.central.ingest.routes import router as ingest_router
 from event_review.central.payloads.routes import router as payloads_router
+from event_review.central.qa.routes import router as qa_router
 from event_review.central.regions.routes import router as regions_router
 from event_review.central.reviews.routes import router as reviews_router
 from event_review.central.teams.routes import router as teams_router
@@ -119,6 +120,7 @@ _REVIEW = (
     forms_router,
     payloads_router,
     reviews_router,
+    qa_router,
     writeback_router,
     regions_router,
     teams_router,

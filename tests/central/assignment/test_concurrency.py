@@ -7,6 +7,7 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,8 +15,17 @@ from sqlalchemy import func, select, text
 
 from event_review.central.assignment import service as assignment
 from event_review.central.assignment.repository import CLAIM_SQL
-from event_review.central.db.models import AuditEntry, Event, ReviewDecision, Role, WritebackOutbox
+from event_review.central.db.models import (
+    AuditEntry,
+    Event,
+    Queue,
+    ReviewDecision,
+    Role,
+    WritebackOutbox,
+)
 from event_review.central.identity.principal import Principal
+from event_review.central.qa import repository as qa_repository
+from event_review.central.qa import service as qa
 from event_review.central.regions import service as regions
 from event_review.central.reviews import service as reviews
 from event_review.central.reviews.schemas import ReviewRequest
@@ -237,3 +247,105 @@ async def test_concurrent_submissions_of_one_review_store_it_once(
     assert event.status == "submitted"
     # The outbox carries the winner's review, the one stored on the event.
     assert outbox[0]["rating"] == event.review_rating
+
+
+async def test_leads_racing_for_escalations_never_hold_one_twice(
+    loaded: tuple[Database, list[Principal]],
+) -> None:
+    """A fifth of the queue escalated; twenty leads drain the escalations at once."""
+    database, principals = loaded
+    async with database.sessionmaker() as session:
+        await session.execute(text("UPDATE events SET queue = 'escalated' WHERE random() < 0.2"))
+        escalated = await session.scalar(
+            select(func.count()).select_from(Event).where(Event.queue == "escalated")
+        )
+        await session.commit()
+    leads = [replace(p, role=Role.LEAD) for p in principals[:20]]
+    held: list[uuid.UUID] = []
+
+    async def lead(principal: Principal) -> None:
+        while True:
+            async with database.sessionmaker() as session:
+                batch = await assignment.next_batch(session, principal, 10, LEASE, Queue.ESCALATED)
+                for event in batch.events:
+                    await reviews.submit(
+                        session,
+                        principal,
+                        event.event_id,
+                        ReviewRequest(decision=ReviewDecision.APPROVE, rating=3),
+                    )
+                await session.commit()
+            if not batch.events:
+                return
+            held.extend(e.event_id for e in batch.events)
+
+    await asyncio.gather(*(lead(p) for p in leads))
+
+    assert escalated
+    assert len(held) == len(set(held)), "an escalation was handed out twice"
+    async with database.sessionmaker() as session:
+        left = await session.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.queue == "escalated", Event.status != "submitted")
+        )
+        stranded = await session.scalar(
+            select(func.count()).select_from(Event).where(Event.queue == "escalated")
+        )
+    # Leads of single-region teams leave other regions' escalations to others.
+    reachable = set().union(*(p.region_codes for p in leads))
+    assert reachable == set(REGIONS)
+    assert left == 0
+    assert stranded == len(held)
+
+
+async def test_qa_reviewers_racing_for_tasks_never_hold_one_twice(
+    loaded: tuple[Database, list[Principal]],
+) -> None:
+    """Every event sampled for QA, twenty QA reviewers claiming at once; each task's
+    review was written by one of them, who must never be handed it."""
+    database, principals = loaded
+    judges = [replace(p, role=Role.QA) for p in principals[:20]]
+    async with database.sessionmaker() as session:
+        await session.execute(
+            text(
+                """
+                INSERT INTO qa_tasks (event_id, region_code, priority, revision, reviewer_id,
+                                      form_key)
+                SELECT event_id, region_code, priority, 1,
+                       (CAST(:authors AS uuid[]))[1 + abs(hashtext(event_id::text)) % 20],
+                       'default'
+                FROM events
+                """
+            ),
+            {"authors": [p.user_id for p in judges]},
+        )
+        authors: dict[int, uuid.UUID] = dict(
+            (await session.execute(text("SELECT task_id, reviewer_id FROM qa_tasks"))).all()
+        )
+        await session.commit()
+    held: list[tuple[int, uuid.UUID]] = []
+
+    async def judge(principal: Principal) -> None:
+        while True:
+            async with database.sessionmaker() as session:
+                batch = await qa.next_batch(session, principal, 10, LEASE.length)
+                for task in batch.tasks:
+                    await qa_repository.finish(
+                        session, task.task_id, "agree", 1, principal.actor, {}, {}
+                    )
+                await session.commit()
+            if not batch.tasks:
+                return
+            held.extend((t.task_id, principal.user_id) for t in batch.tasks)
+
+    await asyncio.gather(*(judge(p) for p in judges))
+
+    tasks = [task_id for task_id, _ in held]
+    assert len(tasks) == len(set(tasks)), "a QA task was handed out twice"
+    assert [t for t, who in held if authors[t] == who] == [], "a reviewer judged their own"
+    async with database.sessionmaker() as session:
+        left = await session.scalar(text("SELECT count(*) FROM qa_tasks WHERE status <> 'done'"))
+    # A task stays only where every judge covering its region wrote it.
+    assert left == len(authors) - len(held)
+    assert len(held) > 0.9 * len(authors)

@@ -9,7 +9,14 @@ from sqlalchemy import Row, String, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import AuditAction, Event, EventSkip, EventStatus, SkipReason
+from event_review.central.db.models import (
+    AuditAction,
+    Event,
+    EventSkip,
+    EventStatus,
+    Queue,
+    SkipReason,
+)
 from event_review.central.events.repository import EVENT_COLUMNS, returning_events
 
 
@@ -37,25 +44,16 @@ def _claiming(candidates: str) -> str:
     """
 
 
-# One statement, one index scan per region. A single scan with
-# `region_code = ANY(...)` cannot use the index order and sorts every pending
-# row of those regions (seconds per claim at millions of rows); scanning each
-# region's slice of ix_events_pending_claim in order, then merging at most
-# `size` rows per region, costs the same at 2 million pending rows as at 20.
-# SKIP LOCKED inside each scan lets concurrent claimers walk past each other.
-# Events the claimant skipped are stepped over inside the scan, one
-# primary-key probe of event_skips per row walked. The same statement writes
-# the audit rows and returns the claimed rows whole: a claim is one round
-# trip, not three.
-CLAIM_SQL = text(
-    _claiming(
-        """
+def _fresh(queue: Queue) -> str:
+    # The queue is a literal, not a parameter: each queue has its own partial
+    # index, and only a literal lets the planner prove the index applies.
+    return f"""
         SELECT c.event_id
         FROM unnest(CAST(:regions AS text[])) AS r(code)
         CROSS JOIN LATERAL (
             SELECT e.event_id, e.priority, e.created_at
             FROM events AS e
-            WHERE e.status = 'pending' AND e.region_code = r.code
+            WHERE e.status = 'pending' AND e.queue = '{queue.value}' AND e.region_code = r.code
               AND NOT EXISTS (
                   SELECT 1 FROM event_skips AS s
                   WHERE s.user_id = :user_id AND s.event_id = e.event_id
@@ -67,26 +65,44 @@ CLAIM_SQL = text(
         ORDER BY c.priority DESC, c.created_at, c.event_id
         LIMIT :size
         """
-    )
-)
-# The claimant's own skips, for when nothing else is left for them: a second
-# statement, run only then, so the hot claim above stays as small as it was.
-CLAIM_SKIPPED_SQL = text(
-    _claiming(
-        """
+
+
+def _skipped(queue: Queue) -> str:
+    return f"""
         SELECT e.event_id
         FROM event_skips AS s
         JOIN events AS e ON e.event_id = s.event_id
         WHERE s.user_id = :user_id
-          AND e.status = 'pending' AND e.region_code = ANY(CAST(:regions AS text[]))
+          AND e.status = 'pending' AND e.queue = '{queue.value}'
+          AND e.region_code = ANY(CAST(:regions AS text[]))
         ORDER BY e.priority DESC, e.created_at, e.event_id
         LIMIT :size
         FOR UPDATE OF e SKIP LOCKED
         """
+
+
+# One statement, one index scan per region. A single scan with
+# `region_code = ANY(...)` cannot use the index order and sorts every pending
+# row of those regions (seconds per claim at millions of rows); scanning each
+# region's slice of ix_events_pending_claim in order, then merging at most
+# `size` rows per region, costs the same at 2 million pending rows as at 20.
+# SKIP LOCKED inside each scan lets concurrent claimers walk past each other.
+# Events the claimant skipped are stepped over inside the scan, one
+# primary-key probe of event_skips per row walked. The same statement writes
+# the audit rows and returns the claimed rows whole: a claim is one round
+# trip, not three. Leads claim escalated events with the same statement on
+# their own index.
+CLAIM_SQL = text(_claiming(_fresh(Queue.REVIEW)))
+# The claimant's own skips, for when nothing else is left for them: a second
+# statement, run only then, so the hot claim above stays as small as it was.
+CLAIM_SKIPPED_SQL = text(_claiming(_skipped(Queue.REVIEW)))
+_CLAIMS = {
+    queue: (
+        returning_events(text(_claiming(_fresh(queue)))),
+        returning_events(text(_claiming(_skipped(queue)))),
     )
-)
-_CLAIM_SKIPPED = returning_events(CLAIM_SKIPPED_SQL)
-_CLAIM = returning_events(CLAIM_SQL)
+    for queue in Queue
+}
 
 
 # Hot path statements, built once (see auth.repository._SESSION_QUERY).
@@ -121,6 +137,7 @@ async def claim(
     regions: Collection[str],
     size: int,
     lease: timedelta,
+    queue: Queue = Queue.REVIEW,
 ) -> Sequence[Row[Any]]:
     """Assign up to `size` pending events to the user; the claimed rows, in claim order.
 
@@ -130,10 +147,11 @@ async def claim(
         return []
     values = {"regions": sorted(regions), "size": size, "user_id": user_id, "lease": lease,
               "actor": actor}  # fmt: skip
-    claimed = list((await session.execute(_CLAIM, values)).all())
+    fresh, skipped = _CLAIMS[queue]
+    claimed = list((await session.execute(fresh, values)).all())
     if len(claimed) < size:
         values["size"] = size - len(claimed)
-        claimed.extend((await session.execute(_CLAIM_SKIPPED, values)).all())
+        claimed.extend((await session.execute(skipped, values)).all())
     return claimed
 
 
@@ -224,4 +242,18 @@ async def record_skip(
             index_elements=[EventSkip.user_id, EventSkip.event_id],
             set_={"reason": statement.excluded.reason, "skipped_at": func.now()},
         )
+    )
+
+
+async def escalate(session: AsyncSession, event_id: uuid.UUID, by: str, note: str) -> None:
+    await session.execute(
+        update(Event)
+        .where(Event.event_id == event_id)
+        .values(
+            queue=Queue.ESCALATED,
+            escalated_at=func.now(),
+            escalated_by=by,
+            escalation_note=note,
+        )
+        .execution_options(synchronize_session=False)
     )

@@ -5,7 +5,13 @@ import uuid
 from fastapi import APIRouter, status
 
 from event_review.central.assignment import service
-from event_review.central.assignment.schemas import Batch, BatchRequest, ExtendRequest, SkipRequest
+from event_review.central.assignment.schemas import (
+    Batch,
+    BatchRequest,
+    EscalateRequest,
+    ExtendRequest,
+    SkipRequest,
+)
 from event_review.central.identity.dependencies import AppSettings, CurrentPrincipal
 from event_review.contracts.errors import documented
 from event_review.runtime.database import DbSession
@@ -35,10 +41,13 @@ async def next_batch(
 
     While you hold unexpired events, this returns those instead of claiming more.
     Events you skipped go to others first: you get them back only when nothing
-    else is left for you.
+    else is left for you. Leads and admins claim escalated events with
+    `queue: escalated`.
     """
-    size = (body or BatchRequest()).size
-    return await service.next_batch(session, principal, size, _leases(settings))
+    request = body or BatchRequest()
+    return await service.next_batch(
+        session, principal, request.size, _leases(settings), request.queue
+    )
 
 
 @router.get("/assignments", response_model=Batch)
@@ -79,6 +88,23 @@ async def skip(
     """Give an event you hold back for someone else, with an optional reason: your
     next claims pass it over while anything else is left for you."""
     await service.skip(session, principal, event_id, body.reason if body else None)
+
+
+@router.post(
+    "/events/{event_id}/escalate",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=documented(
+        e403="Another reviewer holds the event",
+        e404="No such event that you may see",
+        e409="The event is not assigned to you (`not_assigned`), or escalated already",
+    ),
+)
+async def escalate(
+    event_id: uuid.UUID, body: EscalateRequest, principal: CurrentPrincipal, session: DbSession
+) -> None:
+    """Ask for a second opinion instead of deciding: the event goes to its region's
+    leads, who claim escalated events like reviewers claim events."""
+    await service.escalate(session, principal, event_id, body.note)
 
 
 @router.post(

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
-from event_review.central.db.models import SkipReason
+from event_review.central.db.models import Queue, SkipReason
 from event_review.central.events.schemas import EventOut
+from event_review.contracts.fields import TEXT
 
 MAX_BATCH = 100
 
@@ -15,6 +17,10 @@ class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     size: StrictInt = Field(default=10, ge=1, le=MAX_BATCH)
+    queue: Queue = Field(
+        default=Queue.REVIEW,
+        description="`escalated`: events reviewers asked a second opinion on (leads, admins).",
+    )
 
 
 class Batch(BaseModel):
@@ -43,3 +49,11 @@ class SkipRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: SkipReason | None = Field(default=None, description="Why, from a fixed list.")
+
+
+class EscalateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000), TEXT
+    ] = Field(description="What the second opinion is needed for.")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from event_review.central.assignment import repository
 from event_review.central.assignment.schemas import Batch
 from event_review.central.audit import repository as audit
-from event_review.central.db.models import AuditAction, Event, EventStatus, SkipReason
+from event_review.central.db.models import AuditAction, Event, EventStatus, Queue, Role, SkipReason
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
 from event_review.central.identity.principal import Principal
@@ -39,23 +39,30 @@ def _batch(held: Sequence[Row[Any]], leases: Leases) -> Batch:
 
 
 async def next_batch(
-    session: AsyncSession, principal: Principal, size: int, leases: Leases
+    session: AsyncSession,
+    principal: Principal,
+    size: int,
+    leases: Leases,
+    queue: Queue = Queue.REVIEW,
 ) -> Batch:
     """Claim up to `size` events of the caller's regions, or return what it already holds."""
+    if queue is Queue.ESCALATED and principal.role not in (Role.LEAD, Role.ADMIN):
+        raise Forbidden("escalated events are for the region's leads", code="role_required")
     with CLAIM_SECONDS.time():
-        return await _next_batch(session, principal, size, leases)
+        return await _next_batch(session, principal, size, leases, queue)
 
 
 async def _next_batch(
-    session: AsyncSession, principal: Principal, size: int, leases: Leases
+    session: AsyncSession, principal: Principal, size: int, leases: Leases, queue: Queue
 ) -> Batch:
     await repository.lock_claimant(session, principal.user_id)
     held = await repository.held_by(session, principal.user_id)
     if held:
         return _batch(held, leases)
     claimed = await repository.claim(
-        session, principal.user_id, principal.actor, principal.region_codes, size, leases.length
-    )
+        session, principal.user_id, principal.actor, principal.region_codes, size,
+        leases.length, queue,
+    )  # fmt: skip
     CLAIMED.inc(len(claimed))
     return _batch(claimed, leases)
 
@@ -118,7 +125,23 @@ async def skip(
     )
 
 
-async def _give_back(session: AsyncSession, principal: Principal, event_id: uuid.UUID) -> None:
+async def escalate(
+    session: AsyncSession, principal: Principal, event_id: uuid.UUID, note: str
+) -> None:
+    """Hand the event to the region's leads for a second opinion, instead of deciding."""
+    event = await _give_back(session, principal, event_id)
+    if event.queue == Queue.ESCALATED:
+        raise Conflict(
+            "this event is escalated already: decide it, or give it back", code="already_escalated"
+        )
+    await repository.escalate(session, event_id, principal.actor, note)
+    # The note is free text: it stays out of the audit trail, which is kept for good.
+    await audit.record(
+        session, actor=principal.as_actor(), action=AuditAction.EVENT_ESCALATED, event_id=event_id
+    )
+
+
+async def _give_back(session: AsyncSession, principal: Principal, event_id: uuid.UUID) -> Event:
     event = await access.get_in_scope(session, principal, event_id, for_update=True)
     if not _assigned_to(principal, event):
         if event.status == EventStatus.ASSIGNED:
@@ -128,6 +151,7 @@ async def _give_back(session: AsyncSession, principal: Principal, event_id: uuid
             code="not_assigned",
         )
     await repository.release(session, event_id)
+    return event
 
 
 def _assigned_to(principal: Principal, event: Event) -> bool:

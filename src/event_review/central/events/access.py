@@ -61,6 +61,21 @@ async def get_in_scope(
 
 async def get_visible(session: AsyncSession, principal: Principal, event_id: uuid.UUID) -> Event:
     event = await repository.get(session, event_id)
-    if event is None or not may_view(principal, event):
+    if event is None or not await may_view_or_judge(session, principal, event):
         raise not_found(event_id)
     return event
+
+
+async def may_view_or_judge(session: AsyncSession, principal: Principal, event: Event) -> bool:
+    """may_view, or the caller holds the event's QA task (asked only when may_view says no)."""
+    return may_view(principal, event) or await repository.held_for_qa(
+        session, event.event_id, principal.user_id
+    )
+
+
+async def may_read_payload_or_judge(
+    session: AsyncSession, principal: Principal, event: Event
+) -> bool:
+    return may_read_payload(principal, event) or await repository.held_for_qa(
+        session, event.event_id, principal.user_id
+    )

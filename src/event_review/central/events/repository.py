@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import TextClause, bindparam, select
+from sqlalchemy import TextClause, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import TextualSelect
 
-from event_review.central.db.models import Event, Region
+from event_review.central.db.models import Event, QaStatus, QaTask, Region
 
 # Raw statements that return whole events end in `SELECT {EVENT_COLUMNS}`: the
 # result then lines up with the model by position and by name alike, whatever
@@ -41,3 +41,16 @@ async def get_with_region_url(
     """The event and its region's API URL in one round trip (the payload proxy's hot path)."""
     row = (await session.execute(_WITH_REGION_URL, {"event_id": event_id})).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+async def held_for_qa(session: AsyncSession, event_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """The user holds the event's QA task under an unexpired lease."""
+    found = await session.scalar(
+        select(QaTask.task_id).where(
+            QaTask.event_id == event_id,
+            QaTask.status == QaStatus.ASSIGNED,
+            QaTask.assigned_user_id == user_id,
+            QaTask.lease_expires_at > func.now(),
+        )
+    )
+    return found is not None

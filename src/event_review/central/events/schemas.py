@@ -37,3 +37,7 @@ class EventOut(BaseModel):
     review_answers: dict[str, Any] | None = None
     review_revision: int | None
     completed_at: datetime | None
+    queue: str = "review"
+    escalated_at: datetime | None = None
+    escalated_by: str | None = None
+    escalation_note: str | None = None

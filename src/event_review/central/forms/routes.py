@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from event_review.central.events import access
 from event_review.central.forms import repository, service
 from event_review.central.forms.definition import FormDefinition, FormFile
 from event_review.central.forms.schemas import (
@@ -55,24 +53,6 @@ async def get_version(
     """One version of a form: a review names the version it was made with."""
     del principal
     return FormOut.of(await service.get_form(session, key, version))
-
-
-@router.get(
-    "/events/{event_id}/form",
-    response_model=FormOut,
-    responses=documented(e404="No such event that you may see"),
-)
-async def event_form(
-    event_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession
-) -> FormOut:
-    """The form an event is reviewed with: the one its review was made with, else the
-    current form for its type and region."""
-    event = await access.get_visible(session, principal, event_id)
-    if event.review_form_key is not None and event.review_form_version is not None:
-        return FormOut.of(
-            await service.get_form(session, event.review_form_key, event.review_form_version)
-        )
-    return FormOut.of(await service.form_for(session, event.event_type, event.region_code))
 
 
 @router.post(

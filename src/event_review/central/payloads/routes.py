@@ -46,11 +46,11 @@ async def get_payload(
 ) -> StreamingResponse:
     """The event's full payload, fetched from its region for you and not stored centrally.
 
-    Allowed to the holder under an unexpired lease and to leads and admins of
-    the event's region; anyone else gets 404.
+    Allowed to the holder under an unexpired lease, to the holder of its QA task,
+    and to leads and admins of the event's region; anyone else gets 404.
     """
     found = await events.get_with_region_url(session, event_id)
-    if found is None or not access.may_read_payload(principal, found[0]):
+    if found is None or not await access.may_read_payload_or_judge(session, principal, found[0]):
         raise access.not_found(event_id)
     event, api_url = found
     if api_url is None:

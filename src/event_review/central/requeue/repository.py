@@ -57,3 +57,37 @@ async def requeue_chunk(session: AsyncSession, chunk: int, actor: Actor) -> int:
     )
     requeued, _ = result.one()
     return int(requeued)
+
+
+# QA tasks whose lease ran out go back for another lead or QA reviewer.
+_REQUEUE_QA_CHUNK = text(
+    f"""
+    WITH stale AS (
+        SELECT task_id, event_id FROM qa_tasks
+        WHERE status = 'assigned' AND lease_expires_at <= now()
+        LIMIT :chunk
+        FOR UPDATE SKIP LOCKED
+    ),
+    requeued AS (
+        UPDATE qa_tasks AS t
+        SET status = 'pending', assigned_user_id = NULL, assigned_at = NULL,
+            lease_expires_at = NULL
+        FROM stale WHERE t.task_id = stale.task_id
+        RETURNING t.task_id, t.event_id
+    ),
+    audited AS (
+        INSERT INTO audit_log (actor_type, actor, action, event_id, details)
+        SELECT :actor_type, :actor, '{AuditAction.QA_REQUEUED.value}', event_id,
+               jsonb_build_object('task_id', task_id)
+        FROM requeued
+    )
+    SELECT count(*) FROM requeued
+    """
+)
+
+
+async def requeue_qa_chunk(session: AsyncSession, chunk: int, actor: Actor) -> int:
+    result = await session.execute(
+        _REQUEUE_QA_CHUNK, {"chunk": chunk, "actor_type": actor.kind.value, "actor": actor.name}
+    )
+    return int(result.scalar_one())

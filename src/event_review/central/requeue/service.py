@@ -1,4 +1,5 @@
-"""Re-queue: events whose lease ran out, or whose holder's sessions all ended, go back."""
+"""Re-queue: events whose lease ran out, or whose holder's sessions all ended, go back;
+so do QA tasks whose lease ran out."""
 
 from __future__ import annotations
 
@@ -48,5 +49,12 @@ async def requeue_stale(
                 return total
 
     total = sum(await asyncio.gather(*(drain() for _ in range(max(1, workers)))))
-    log.info("requeue.done", requeued=total, actor=actor.name, workers=workers)
+    qa = 0
+    while True:  # few: a QA queue is a fraction of the reviews
+        async with sessionmaker() as session, session.begin():
+            count = await repository.requeue_qa_chunk(session, chunk, actor)
+        qa += count
+        if count < chunk:
+            break
+    log.info("requeue.done", requeued=total, qa_requeued=qa, actor=actor.name, workers=workers)
     return total

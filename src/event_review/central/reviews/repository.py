@@ -59,6 +59,13 @@ REVIEW_SQL = text(
         SELECT event_id, region_code, external_event_id, CAST(:outcome AS jsonb)
         FROM reviewed
     ),
+    -- Sampled for QA (decided before the statement, by the form's rules).
+    sampled AS (
+        INSERT INTO qa_tasks (event_id, region_code, priority, revision, reviewer_id, form_key)
+        SELECT event_id, region_code, priority, 1, :user_id, CAST(:form_key AS text)
+        FROM reviewed
+        WHERE CAST(:qa AS boolean)
+    ),
     -- Reviewed, the event needs no one to pass it over any more.
     unskipped AS (
         DELETE FROM event_skips WHERE event_id IN (SELECT event_id FROM reviewed)
@@ -193,10 +200,12 @@ async def submit_review(
     reviewer: str,
     form: StoredForm,
     answers: Answers,
+    *,
+    qa: bool = False,
 ) -> Row[Any] | None:
     """The reviewed event, or None when the reviewer does not hold it (nothing changed)."""
     revision = _revision(1, RevisionKind.REVIEW, reviewer, form, answers)
-    values = {"event_id": event_id, "user_id": reviewer_id, "reviewer": reviewer}
+    values = {"event_id": event_id, "user_id": reviewer_id, "reviewer": reviewer, "qa": qa}
     result = await session.execute(_REVIEW, values | _values(revision, form, answers))
     return result.one_or_none()
 

@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
+from event_review.central.forms import service as forms
+from event_review.central.forms.schemas import FormOut
 from event_review.central.identity.dependencies import AppSettings, CurrentPrincipal
 from event_review.central.reviews import corrections, repository, service
 from event_review.central.reviews.schemas import CorrectionRequest, ReviewRequest, RevisionOut
@@ -66,3 +68,21 @@ async def list_revisions(
     version and the answers."""
     await access.get_visible(session, principal, event_id)
     return [RevisionOut.model_validate(r) for r in await repository.revisions(session, event_id)]
+
+
+@router.get(
+    "/{event_id}/form",
+    response_model=FormOut,
+    responses=documented(e404="No such event that you may see"),
+)
+async def event_form(
+    event_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession
+) -> FormOut:
+    """The form an event is reviewed with: the one its review was made with, else the
+    current form for its type and region."""
+    event = await access.get_visible(session, principal, event_id)
+    if event.review_form_key is not None and event.review_form_version is not None:
+        return FormOut.of(
+            await forms.get_form(session, event.review_form_key, event.review_form_version)
+        )
+    return FormOut.of(await forms.form_for(session, event.event_type, event.region_code))

@@ -14,6 +14,7 @@ from event_review.central.forms.repository import StoredForm
 from event_review.central.identity.principal import Principal
 from event_review.central.metrics import REVIEWED
 from event_review.central.reviews import repository
+from event_review.central.reviews.sampling import needs_qa
 from event_review.central.reviews.schemas import FormRef, ReviewRequest
 from event_review.runtime.errors import ApiError, Conflict, Forbidden, Unprocessable
 
@@ -28,8 +29,9 @@ async def submit(
         raise await _refusal(session, principal, event_id)
     form = await form_of(session, review.form, *kind)
     answers = checked(form, review.answers())
+    qa = needs_qa(form.definition, answers, kind[0])
     reviewed = await repository.submit_review(
-        session, event_id, principal.user_id, principal.actor, form, answers
+        session, event_id, principal.user_id, principal.actor, form, answers, qa=qa
     )
     if reviewed is None:
         raise await _refusal(session, principal, event_id)

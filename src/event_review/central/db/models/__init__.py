@@ -1,9 +1,10 @@
 """One module per table; importing this package registers them all on Base.metadata."""
 
 from event_review.central.db.models.audit import ActorType, AuditAction, AuditEntry
-from event_review.central.db.models.event import Event, EventStatus, ReviewDecision
+from event_review.central.db.models.event import Event, EventStatus, Queue, ReviewDecision
 from event_review.central.db.models.form import ReviewForm
 from event_review.central.db.models.outbox import OutboxStatus, WritebackOutbox
+from event_review.central.db.models.qa import QaStatus, QaTask, QaVerdict
 from event_review.central.db.models.region import IngestKey, Region, RetentionPolicy
 from event_review.central.db.models.revision import ReviewRevisionRow
 from event_review.central.db.models.session import UserSession
@@ -20,6 +21,10 @@ __all__ = [
     "EventStatus",
     "IngestKey",
     "OutboxStatus",
+    "QaStatus",
+    "QaTask",
+    "QaVerdict",
+    "Queue",
     "Region",
     "RetentionPolicy",
     "ReviewDecision",

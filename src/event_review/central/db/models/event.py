@@ -31,6 +31,11 @@ class EventStatus(StrEnum):
     COMPLETED = "completed"
 
 
+class Queue(StrEnum):
+    REVIEW = "review"
+    ESCALATED = "escalated"
+
+
 class ReviewDecision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
@@ -46,6 +51,7 @@ class Event(Base):
             "status IN ('pending', 'assigned', 'submitted', 'completed')", name="status"
         ),
         CheckConstraint("priority BETWEEN 0 AND 100", name="priority_range"),
+        CheckConstraint("queue IN ('review', 'escalated')", name="queue"),
         # A form bounds its own rating scale and names its decisions.
         CheckConstraint("review_rating BETWEEN 0 AND 100", name="rating_range"),
         ForeignKeyConstraint(
@@ -60,13 +66,22 @@ class Event(Base):
         ),
         # The claim walks this index once per region, already in claim order,
         # so a claim costs the same with 2 million pending rows as with 20.
+        # Escalated events wait for leads in an index of their own.
         Index(
             "ix_events_pending_claim",
             "region_code",
             text("priority DESC"),
             "created_at",
             "event_id",
-            postgresql_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending' AND queue = 'review'"),
+        ),
+        Index(
+            "ix_events_escalated_claim",
+            "region_code",
+            text("priority DESC"),
+            "created_at",
+            "event_id",
+            postgresql_where=text("status = 'pending' AND queue = 'escalated'"),
         ),
         Index(
             "ix_events_assigned_user",
@@ -116,3 +131,8 @@ class Event(Base):
     review_answers: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     review_revision: Mapped[int | None] = mapped_column(Integer)  # see review_revisions
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # `escalated`: a reviewer asked for a second opinion; the region's leads claim it.
+    queue: Mapped[str] = mapped_column(String(16), server_default=text("'review'"))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_by: Mapped[str | None] = mapped_column(String(64))
+    escalation_note: Mapped[str | None] = mapped_column(Text)

@@ -13,6 +13,7 @@ from event_review.central.db.base import Base
 
 class Role(StrEnum):
     REVIEWER = "reviewer"
+    QA = "qa"  # a reviewer who also checks others' reviews (QA)
     LEAD = "lead"
     ADMIN = "admin"
 
@@ -20,7 +21,7 @@ class Role(StrEnum):
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('reviewer', 'lead', 'admin')", name="role"),
+        CheckConstraint("role IN ('reviewer', 'qa', 'lead', 'admin')", name="role"),
         CheckConstraint("username ~ '^[a-z0-9][a-z0-9._-]{1,63}$'", name="username_format"),
     )
 
