@@ -152,7 +152,12 @@ class Factory:
         return [r["event_id"] for r in response.json()["results"]]
 
     async def regional_events(
-        self, regional_db: Database, count: int, region: str = "eu", seed: int = 1
+        self,
+        regional_db: Database,
+        count: int,
+        region: str = "eu",
+        seed: int = 1,
+        event_type: str | None = None,
     ) -> list[tuple[str, dict[str, Any]]]:
         """Events as a region holds them, and their metadata ingested centrally.
 
@@ -160,6 +165,8 @@ class Factory:
         """
         rng = random.Random(seed)
         documents = [make_event(region, rng) for _ in range(count)]
+        for document in documents:
+            document["event_type"] = event_type or document["event_type"]
         async with regional_db.sessionmaker() as session:
             await insert_events(session, documents)
             await session.commit()

@@ -30,6 +30,7 @@ EVENT_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ),
     ("GET", "/api/v1/events/{id}/revisions", None),
     ("POST", "/api/v1/events/{id}/escalate", {"note": "x"}),
+    ("GET", "/api/v1/events/{id}/review-text", None),
 ]
 
 

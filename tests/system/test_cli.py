@@ -313,6 +313,24 @@ async def test_rotating_the_key_of_an_unknown_region_changes_nothing(
     assert await fetch(fresh_db, "SELECT key_id FROM ingest_keys") == []
 
 
+async def test_set_review_text_names_the_policy_and_refuses_others(
+    fresh_db: ServerLocation,
+) -> None:
+    run_ok(fresh_db, "regions", "add", "eu", "--api-url", "https://eu.example.com")
+
+    regional, unknown = run_all(
+        fresh_db,
+        ("regions", "set-review-text", "eu", "--policy", "regional", "--json"),
+        ("regions", "set-review-text", "eu", "--policy", "nowhere"),
+    )
+
+    assert regional.returncode == 0, str(regional)
+    assert (regional.json()["code"], regional.json()["review_text"]) == ("eu", "regional")
+    assert unknown.returncode == 2, str(unknown)
+    assert "nowhere" in unknown.stderr
+    assert await fetch(fresh_db, "SELECT review_text FROM regions") == [("regional",)]
+
+
 async def test_set_retention_and_purge_delete_only_what_the_policy_says(
     fresh_db: ServerLocation,
 ) -> None:

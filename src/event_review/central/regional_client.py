@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 
 from event_review.contracts.regional import (
     IDEMPOTENCY_HEADER,
@@ -18,6 +19,7 @@ from event_review.contracts.regional import (
     RecordedRevision,
     ReviewOutcome,
     ReviewRevision,
+    RevisionHistory,
     payload_url,
     review_url,
     revision_url,
@@ -81,15 +83,40 @@ class RegionalClient:
         self, api_url: str, region_code: str, external_event_id: str
     ) -> httpx.Response:
         """Start fetching a payload; the caller streams the body and closes the response."""
+        return await self._get(
+            payload_url(api_url, external_event_id), region_code, external_event_id,
+            stream=True, missing="payload",
+        )  # fmt: skip
+
+    async def revision_history(
+        self, api_url: str, region_code: str, external_event_id: str
+    ) -> RevisionHistory:
+        """v2: the revisions the region keeps, with what reviewers typed."""
+        response = await self._get(
+            revision_url(api_url, external_event_id), region_code, external_event_id,
+            stream=False, missing="review history",
+        )  # fmt: skip
+        try:
+            return RevisionHistory.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise BadGateway(
+                f"region {region_code} answered with a review history the centre cannot "
+                f"read ({exc.error_count()} problems)",
+                code="region_error",
+            ) from exc
+
+    async def _get(
+        self, url: str, region_code: str, external_event_id: str, *, stream: bool, missing: str
+    ) -> httpx.Response:
+        """A signed GET, its failures as the 502/504 a user is shown."""
         try:
             try:
-                url = payload_url(api_url, external_event_id)
                 request = self._request("GET", url, region_code, external_event_id)
-                response = await self.http.send(request, stream=True)
+                response = await self.http.send(request, stream=stream)
             except _DROPPED:
                 # A signed call is usable once: the repeat carries a new signature.
                 request = self._request("GET", url, region_code, external_event_id)
-                response = await self.http.send(request, stream=True)
+                response = await self.http.send(request, stream=stream)
         except httpx.TimeoutException as exc:
             raise GatewayTimeout(
                 f"region {region_code} did not answer in time; try again shortly",
@@ -104,10 +131,15 @@ class RegionalClient:
             return response
         await response.aclose()
         if response.status_code == 404:
+            if stream or _error_code(response) == "event_not_found":
+                raise BadGateway(
+                    f"region {region_code} has no {missing} for this event (it may have "
+                    "been purged there)",
+                    code="region_event_missing",
+                )
             raise BadGateway(
-                f"region {region_code} has no payload for this event (it may have been "
-                "purged there)",
-                code="region_event_missing",
+                f"region {region_code} does not serve the {missing} yet; upgrade the region",
+                code="region_outdated",
             )
         if response.status_code in (401, 403):
             raise BadGateway(

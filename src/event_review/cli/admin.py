@@ -16,7 +16,7 @@ from event_review.cli.support import (
 )
 from event_review.targets import operator
 from event_review.targets.lifecycle import Side, in_transaction
-from event_review.targets.operator import RetentionPolicy, Role
+from event_review.targets.operator import RetentionPolicy, ReviewTextPolicy, Role
 
 regions_app = typer.Typer(help="Regions: where events come from and where their payloads stay.")
 teams_app = typer.Typer(help="Teams and the regions whose events they review.")
@@ -76,6 +76,22 @@ def regions_set_retention(
         )
     suffix = f" ({region.retention_days} days)" if region.retention_days is not None else ""
     emit(region, as_json=as_json, text=f"region {region.code}: {region.retention_policy}{suffix}")
+
+
+@regions_app.command("set-review-text")
+def regions_set_review_text(
+    code: str = typer.Argument(..., help="Region code."),
+    policy: ReviewTextPolicy = typer.Option(..., "--policy", help="central or regional."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Set where what reviewers type is kept: `regional` clears it centrally once the region
+    has it (also for what was delivered before), and the web client reads it from there."""
+    settings = load_settings()
+    with friendly_errors(as_json):
+        region = in_transaction(
+            settings, lambda s: operator.set_review_text(s, code, policy), name=NAME
+        )
+    emit(region, as_json=as_json, text=f"region {region.code}: review text {region.review_text}")
 
 
 @regions_app.command("rotate-key")

@@ -167,3 +167,12 @@ class RecordedRevision(BaseModel):
     revision: int
     current_revision: int = Field(description="The highest revision the region has applied.")
     recorded_at: datetime
+
+
+class RevisionHistory(BaseModel):
+    """Every revision of an event's review the region keeps (v2), oldest first: how the
+    centre reads what reviewers typed once a `regional` text policy cleared it there."""
+
+    external_event_id: str
+    current_revision: int | None
+    revisions: list[ReviewRevision]

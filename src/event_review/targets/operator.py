@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import RetentionPolicy, Role
+from event_review.central.db.models import RetentionPolicy, ReviewTextPolicy, Role
 from event_review.central.forms import repository as forms_repository
 from event_review.central.forms import service as forms
 from event_review.central.forms.definition import FormFile
@@ -38,6 +38,7 @@ OPERATOR = Actor.operator()
 __all__ = [
     "FormFile",
     "RetentionPolicy",
+    "ReviewTextPolicy",
     "Role",
     "add_region",
     "add_team",
@@ -55,6 +56,7 @@ __all__ = [
     "revoke_old_keys",
     "rotate_key",
     "set_retention",
+    "set_review_text",
     "show_form",
 ]
 
@@ -80,6 +82,10 @@ async def set_retention(
     session: AsyncSession, code: str, policy: RetentionPolicy, days: int | None
 ) -> RegionOut:
     return await regions.set_retention(session, code, policy, days, actor=OPERATOR)
+
+
+async def set_review_text(session: AsyncSession, code: str, policy: ReviewTextPolicy) -> RegionOut:
+    return await regions.set_review_text(session, code, policy, actor=OPERATOR)
 
 
 async def rotate_key(session: AsyncSession, code: str) -> str:

@@ -139,8 +139,10 @@ async def test_agreeing_finishes_the_task_and_leaves_the_review_as_it_was(
     judge = await factory.user(team, Role.LEAD)
     [task] = await qa_claim(client, judge)
 
+    with_note = await verdict(client, judge, task["task_id"], verdict="agree", note="fine")
     response = await verdict(client, judge, task["task_id"], verdict="agree")
 
+    assert with_note.status_code == 422  # refused, not dropped: agreeing keeps no note
     assert response.status_code == 200, response.text
     assert response.json()["event"]["review_revision"] == 1
     done = await session.get(QaTask, task["task_id"], populate_existing=True)

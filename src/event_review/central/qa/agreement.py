@@ -3,7 +3,9 @@
 Pairs are (the review's answer, the QA reviewer's answer) over finished QA
 tasks. Cohen's kappa comes from scikit-learn; it applies to categorical
 answers (decision, rating, reason codes, booleans, choices), not to numbers
-or text, and is undefined when neither side ever varies.
+or text, and is undefined when neither side ever varies. Text fields are left
+out: what someone typed is not an answer to agree on, and the pairs never
+hold it (a region's text policy may keep it out of the centre).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ def _places(form: FormDefinition) -> list[tuple[str, Pick, bool]]:
     for reasons in form.reasons:
         places.append((f"reasons.{reasons.key}", _reasons(reasons.key), True))
     for field in form.fields:
+        if field.kind is FieldKind.TEXT:
+            continue
         categorical = field.kind in (FieldKind.BOOLEAN, FieldKind.CHOICE)
         places.append((f"fields.{field.key}", _field(field.key), categorical))
     return places

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from event_review.central.events.schemas import EventOut
 from event_review.central.reviews.schemas import Note, ReviewRequest
@@ -34,7 +34,15 @@ class QaBatch(BaseModel):
 class VerdictRequest(BaseModel):
     """`agree`, or `correct` with your `answers`: they become the review's next revision."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"verdict": "correct", "revision": 1, "note": "contact at 0:04",
+                 "answers": {"decision": "reject", "rating": 2}}
+            ]
+        },
+    )  # fmt: skip
 
     verdict: Literal["agree", "correct"]
     revision: StrictInt = Field(ge=1, le=10_000, description="The revision you judged.")
@@ -42,6 +50,13 @@ class VerdictRequest(BaseModel):
         default=None, description="With `correct`: your answers, in the event's form."
     )
     note: Note | None = Field(default=None, description="With `correct`: why.")
+
+    @model_validator(mode="after")
+    def _agreeing_says_nothing_more(self) -> Self:
+        # Refused rather than dropped: an agreement has no revision to carry them.
+        if self.verdict == "agree" and (self.answers is not None or self.note is not None):
+            raise ValueError("`answers` and `note` go with `correct` only")
+        return self
 
 
 class VerdictOut(BaseModel):

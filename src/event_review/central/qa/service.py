@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.assignment import repository as assignment
 from event_review.central.audit import repository as audit
-from event_review.central.db.models import AuditAction, QaStatus, QaTask, ReviewRevisionRow, Role
+from event_review.central.db.models import AuditAction, QaStatus, QaTask, Role
 from event_review.central.events import repository as events
 from event_review.central.events.schemas import EventOut
 from event_review.central.forms import service as forms
+from event_review.central.forms.definition import FieldKind, FormDefinition
 from event_review.central.identity.principal import Principal
 from event_review.central.qa import agreement, repository
 from event_review.central.qa.schemas import (
@@ -95,13 +96,13 @@ async def _held_task(session: AsyncSession, principal: Principal, task_id: int) 
     return task
 
 
-def _answers_of(revision: ReviewRevisionRow) -> dict[str, Any]:
-    return {
-        "decision": revision.decision,
-        "rating": revision.rating,
-        "reasons": revision.answers.get("reasons", {}),
-        "fields": revision.answers.get("fields", {}),
-    }
+def _pair_side(
+    form: FormDefinition, decision: str, rating: int | None, reasons: Any, fields: Any
+) -> dict[str, Any]:
+    """One side of an agreement pair: every answer but typed text (see agreement)."""
+    typed = {f.key for f in form.fields if f.kind is FieldKind.TEXT}
+    kept = {k: v for k, v in (fields or {}).items() if k not in typed}
+    return {"decision": decision, "rating": rating, "reasons": reasons or {}, "fields": kept}
 
 
 async def verdict(
@@ -119,7 +120,11 @@ async def verdict(
     judged = await repository.revision(session, event.event_id, body.revision)
     if judged.user_id == principal.user_id:  # they corrected it since it was sampled
         raise Conflict("you wrote this revision: someone else judges it", code="own_review")
-    reviewed = _answers_of(judged)
+    judged_form = await forms.get_form(session, judged.form_key, judged.form_version)
+    reviewed = _pair_side(
+        judged_form.definition, judged.decision, judged.rating,
+        judged.answers.get("reasons"), judged.answers.get("fields"),
+    )  # fmt: skip
     if body.verdict == "agree":
         mine = reviewed
     else:
@@ -143,8 +148,9 @@ async def verdict(
         )  # fmt: skip
         if revised is None:
             raise Conflict("the review changed meanwhile; reload it", code="revision_changed")
-        mine = {"decision": answers.decision, "rating": answers.rating,
-                "reasons": answers.reasons, "fields": answers.fields}  # fmt: skip
+        mine = _pair_side(
+            form.definition, answers.decision, answers.rating, answers.reasons, answers.fields
+        )
     await repository.finish(
         session, task_id, body.verdict, body.revision, principal.actor, mine, reviewed
     )

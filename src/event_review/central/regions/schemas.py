@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
-from event_review.central.db.models import RetentionPolicy
+from event_review.central.db.models import RetentionPolicy, ReviewTextPolicy
 from event_review.contracts.fields import LINE, RegionCode
 
 ApiUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048), LINE]
@@ -16,6 +16,10 @@ class RegionOut(BaseModel):
     api_url: str
     retention_policy: str
     retention_days: int | None
+    review_text: str = Field(
+        description="`central`, or `regional`: comments, notes and text answers are cleared "
+        "here once delivered to the region, and read from there"
+    )
     created_at: datetime
 
 
@@ -49,6 +53,7 @@ class RegionUpdate(BaseModel):
     api_url: ApiUrl | None = None
     retention_policy: RetentionPolicy | None = None
     retention_days: StrictInt | None = Field(default=None, ge=0, le=36_500)
+    review_text: ReviewTextPolicy | None = None
 
 
 class IngestKeyRequest(BaseModel):

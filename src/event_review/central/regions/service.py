@@ -12,12 +12,13 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.audit import repository as audit
-from event_review.central.db.models import AuditAction, Region, RetentionPolicy
+from event_review.central.db.models import AuditAction, Region, RetentionPolicy, ReviewTextPolicy
 from event_review.central.identity.actor import Actor
 from event_review.central.paging import Page, page_of
 from event_review.central.regions import repository
 from event_review.central.regions.keys import digest, new_ingest_key
 from event_review.central.regions.schemas import RegionCreated, RegionOut, RegionUpdate
+from event_review.central.review_text.repository import clear_region
 from event_review.contracts.fields import (
     forbidden_character,
     normalise_region_code,
@@ -85,6 +86,7 @@ def region_out(region: Region) -> RegionOut:
         api_url=region.api_url,
         retention_policy=region.retention_policy,
         retention_days=region.retention_days,
+        review_text=region.review_text,
         created_at=region.created_at,
     )
 
@@ -130,7 +132,10 @@ async def update_region(
         days = changes.retention_days if "retention_days" in given else None
         retention = (changes.retention_policy, days)
     api_url = changes.api_url if "api_url" in given else None
-    return await _change(session, code, api_url=api_url, retention=retention, actor=actor)
+    return await _change(
+        session, code, api_url=api_url, retention=retention, review_text=changes.review_text,
+        actor=actor,
+    )  # fmt: skip
 
 
 async def set_retention(
@@ -140,12 +145,22 @@ async def set_retention(
     return await _change(session, code, api_url=None, retention=(policy, days), actor=actor)
 
 
+async def set_review_text(
+    session: AsyncSession, code: str, policy: ReviewTextPolicy, *, actor: Actor
+) -> RegionOut:
+    """The command line's way to a region's review-text policy."""
+    return await _change(
+        session, code, api_url=None, retention=None, review_text=policy, actor=actor
+    )
+
+
 async def _change(
     session: AsyncSession,
     code: str,
     *,
     api_url: str | None,
     retention: Retention | None,
+    review_text: ReviewTextPolicy | None = None,
     actor: Actor,
 ) -> RegionOut:
     region = await _region(session, code)
@@ -158,6 +173,14 @@ async def _change(
         region.retention_days = checked_retention(policy, retention[1])
         region.retention_policy = policy.value
         changed.update(retention_policy=policy.value, retention_days=region.retention_days)
+    if review_text is not None:
+        # From here on: revisions made before stay as they are (a delivered one's text
+        # is in the region either way); later deliveries follow the new policy.
+        region.review_text = review_text.value
+        changed["review_text"] = review_text.value
+        if review_text is ReviewTextPolicy.REGIONAL:
+            await session.flush()
+            changed["text_cleared_revisions"] = await clear_region(session, region.code)
     await session.flush()
     await audit.record(
         session, actor=actor, action=AuditAction.REGION_UPDATED,

@@ -74,3 +74,7 @@ class RevisionOut(BaseModel):
     comment: str | None
     answers: dict[str, Any]
     note: str | None
+    text_cleared_at: datetime | None = Field(
+        description="When the region's `regional` text policy had comment, note and text "
+        "fields cleared here; `GET /events/{id}/review-text` reads them from the region."
+    )

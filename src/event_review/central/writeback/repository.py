@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import Event, EventStatus, OutboxStatus, WritebackOutbox
+from event_review.central.db.models import (
+    Event,
+    EventStatus,
+    OutboxStatus,
+    ReviewTextPolicy,
+    WritebackOutbox,
+)
+from event_review.central.review_text import repository as review_text
 
 # Claiming bumps next_attempt_at past the delivery's own timeout, so a worker
 # that dies mid-call leaves the row to be picked up again, never lost, and two
@@ -29,7 +36,7 @@ _CLAIM_DUE = text(
     WHERE o.outbox_id = due.outbox_id AND r.code = o.region_code
     RETURNING o.outbox_id, o.event_id, o.region_code, o.external_event_id,
               o.idempotency_key, o.outcome, o.attempts, o.created_at,
-              r.api_url, r.retention_policy
+              r.api_url, r.retention_policy, r.review_text
     """
 )
 
@@ -46,6 +53,7 @@ class Delivery:
     created_at: datetime
     api_url: str
     retention_policy: str
+    review_text: str
 
 
 async def claim_due(session: AsyncSession, limit: int, visibility: timedelta) -> list[Delivery]:
@@ -77,6 +85,12 @@ async def mark_delivered(session: AsyncSession, delivery: Delivery) -> None:
         )
         .values(status=EventStatus.COMPLETED, completed_at=func.now())
     )
+    if delivery.review_text == ReviewTextPolicy.REGIONAL:
+        # The region holds the text now; the centre stops holding it, in the same
+        # transaction that records the delivery.
+        await review_text.clear_delivered(
+            session, delivery.event_id, int(delivery.outcome["revision"])
+        )
 
 
 async def reschedule(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -57,10 +58,6 @@ async def remember_response(
     )
 
 
-async def get_event(session: AsyncSession, external_event_id: str) -> RegionalEvent | None:
-    return await session.get(RegionalEvent, external_event_id)
-
-
 async def get_revision(
     session: AsyncSession, external_event_id: str, revision: int
 ) -> ReviewRevisionRecord | None:
@@ -88,3 +85,19 @@ async def add_revision(
     await session.flush()
     await session.refresh(row, ["recorded_at"])
     return row
+
+
+async def get_event(session: AsyncSession, external_event_id: str) -> RegionalEvent | None:
+    return await session.get(RegionalEvent, external_event_id)
+
+
+async def revisions(
+    session: AsyncSession, external_event_id: str
+) -> Sequence[ReviewRevisionRecord]:
+    return (
+        await session.scalars(
+            select(ReviewRevisionRecord)
+            .where(ReviewRevisionRecord.external_event_id == external_event_id)
+            .order_by(ReviewRevisionRecord.revision)
+        )
+    ).all()

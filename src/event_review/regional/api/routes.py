@@ -18,6 +18,7 @@ from event_review.contracts.regional import (
     RecordedRevision,
     ReviewOutcome,
     ReviewRevision,
+    RevisionHistory,
 )
 from event_review.regional.api import service
 from event_review.regional.api.calls import VerifiedCall
@@ -94,3 +95,14 @@ async def record_revision(
         result.model_dump(mode="json"),
         headers={"Idempotent-Replayed": "true"} if replayed else None,
     )
+
+
+@router_v2.get(REVISION_ROUTE, response_model=RevisionHistory)
+async def revision_history(
+    external_event_id: ExternalEventId, call: VerifiedCall, session: DbSession
+) -> JSONResponse:
+    """Regional Data Fetch API v2: the revisions kept here, with what reviewers typed, for
+    the centre to show without storing it."""
+    del call
+    history = await service.revision_history(session, external_event_id)
+    return JSONResponse(history.model_dump(mode="json"), headers={"Cache-Control": "no-store"})

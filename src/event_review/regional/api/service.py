@@ -11,6 +11,7 @@ from event_review.contracts.regional import (
     RecordedRevision,
     ReviewOutcome,
     ReviewRevision,
+    RevisionHistory,
 )
 from event_review.regional.api import repository
 from event_review.regional.store.models import RegionalEvent
@@ -22,6 +23,20 @@ async def payload(session: AsyncSession, external_event_id: str) -> str:
     if text is None:
         raise _no_event(external_event_id)
     return text
+
+
+async def revision_history(session: AsyncSession, external_event_id: str) -> RevisionHistory:
+    """v2: the revisions kept here, with what reviewers typed (held here, not centrally,
+    under a `regional` text policy)."""
+    event = await repository.get_event(session, external_event_id)
+    if event is None:
+        raise _no_event(external_event_id)
+    rows = await repository.revisions(session, external_event_id)
+    return RevisionHistory(
+        external_event_id=external_event_id,
+        current_revision=event.review_revision,
+        revisions=[ReviewRevision.model_validate(r.document) for r in rows],
+    )
 
 
 def _no_event(external_event_id: str) -> NotFound:

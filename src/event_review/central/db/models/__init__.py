@@ -5,7 +5,12 @@ from event_review.central.db.models.event import Event, EventStatus, Queue, Revi
 from event_review.central.db.models.form import ReviewForm
 from event_review.central.db.models.outbox import OutboxStatus, WritebackOutbox
 from event_review.central.db.models.qa import QaStatus, QaTask, QaVerdict
-from event_review.central.db.models.region import IngestKey, Region, RetentionPolicy
+from event_review.central.db.models.region import (
+    IngestKey,
+    Region,
+    RetentionPolicy,
+    ReviewTextPolicy,
+)
 from event_review.central.db.models.revision import ReviewRevisionRow
 from event_review.central.db.models.session import UserSession
 from event_review.central.db.models.skip import EventSkip, SkipReason
@@ -30,6 +35,7 @@ __all__ = [
     "ReviewDecision",
     "ReviewForm",
     "ReviewRevisionRow",
+    "ReviewTextPolicy",
     "Role",
     "SkipReason",
     "Team",

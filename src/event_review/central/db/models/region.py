@@ -15,6 +15,17 @@ class RetentionPolicy(StrEnum):
     PURGE_AFTER_DAYS = "purge_after_days"
 
 
+class ReviewTextPolicy(StrEnum):
+    """Where what reviewers type (comments, notes, text fields) is kept.
+
+    `regional`: the centre holds it only until the revision's write-back is
+    delivered, then clears it; reading it afterwards asks the region.
+    """
+
+    CENTRAL = "central"
+    REGIONAL = "regional"
+
+
 class Region(Base):
     __tablename__ = "regions"
     __table_args__ = (
@@ -27,12 +38,14 @@ class Region(Base):
             "(retention_policy = 'purge_after_days') = (retention_days IS NOT NULL)",
             name="retention_days",
         ),
+        CheckConstraint("review_text IN ('central', 'regional')", name="review_text"),
     )
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     api_url: Mapped[str] = mapped_column(String(2048))
     retention_policy: Mapped[str] = mapped_column(String(32), server_default=text("'keep'"))
     retention_days: Mapped[int | None] = mapped_column(Integer)
+    review_text: Mapped[str] = mapped_column(String(16), server_default=text("'central'"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

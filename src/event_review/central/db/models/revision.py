@@ -56,3 +56,6 @@ class ReviewRevisionRow(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSONB)
     # Why a correction or verdict changed the review.
     note: Mapped[str | None] = mapped_column(Text)
+    # Set when the region's text policy had comment, note and text fields cleared
+    # here after delivery: the region holds them.
+    text_cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

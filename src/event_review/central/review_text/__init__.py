@@ -1,0 +1,1 @@
+"""What reviewers type, kept where each region's policy says."""
