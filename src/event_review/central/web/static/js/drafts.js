@@ -1,4 +1,5 @@
-// Review drafts: what the reviewer chose and typed for an event, kept in this
+// Review drafts: what the reviewer chose and typed for an event (every answer
+// of its form: decision, rating, reasons, fields, comment), kept in this
 // browser only (localStorage, never sent anywhere until submitted), so a
 // reload, a new login, a conflict or a lease that ran out loses nothing. One
 // entry per user and event; removed when the server accepts the review, and
@@ -9,11 +10,13 @@ const MAX_AGE_DAYS = 14;
 
 const key = (userId, eventId) => `${PREFIX}${userId}.${eventId}`;
 
+const hasAny = (values) => Boolean(values) && Object.values(values).some((v) => (Array.isArray(v) ? v.length : v !== "" && v !== false && v !== null));
+
 function isEmpty(draft) {
-  return !draft || (!draft.decision && !draft.rating && !(draft.comment || "").trim());
+  return !draft || (!draft.decision && !draft.rating && !(draft.comment || "").trim() && !hasAny(draft.reasons) && !hasAny(draft.fields));
 }
 
-/** {decision, rating, comment} or null. */
+/** {decision, rating, comment, reasons: {list: [option]}, fields: {key: value as typed}, form: "key@version"} or null. */
 export function loadDraft(userId, eventId) {
   try {
     const saved = JSON.parse(localStorage.getItem(key(userId, eventId)) || "null");

@@ -1,4 +1,4 @@
-// Entry point: session, routing (#/review, #/dashboard, #/events/ID, ...), the
+// Entry point: session, routing (#/review, #/dashboard, #/forms, #/events/ID, ...), the
 // top bar. Each view is a module with mount(container) -> unmount().
 
 import { api, onUnauthorized } from "./api.js";
@@ -10,6 +10,7 @@ import { regionList, session } from "./session.js";
 import * as audit from "./views/audit.js";
 import * as dashboard from "./views/dashboard.js";
 import * as eventPage from "./views/event.js";
+import * as forms from "./views/forms.js";
 import * as login from "./views/login.js";
 import * as regions from "./views/regions.js";
 import * as review from "./views/review.js";
@@ -25,6 +26,7 @@ const ROUTES = {
   regions: { title: "Regions", roles: ["lead", "admin"], view: regions },
   teams: { title: "Teams", roles: ["lead", "admin"], view: teams },
   users: { title: "Users", roles: ["admin"], view: users },
+  forms: { title: "Forms", roles: ["lead", "admin"], view: forms },
   // A link to one event (#/events/ID), to share or bookmark; not in the menu.
   events: { title: "Event", roles: ["reviewer", "lead", "admin"], view: eventPage, hidden: true },
 };
@@ -61,6 +63,13 @@ function showLogin(message = null, kind = "warn") {
   current = { name: "login", unmount: login.mount(main, { message, kind, onLoggedIn: start }) };
 }
 
+/** An admin's many links fit beside who is logged in only without the detail: then it goes (it stays in the title). */
+function fitTopbar() {
+  const nav = document.getElementById("nav");
+  topbar.classList.remove("crowded");
+  if (!topbar.hidden && nav.scrollWidth > nav.clientWidth + 1) topbar.classList.add("crowded");
+}
+
 function renderTopbar(active) {
   const nav = document.getElementById("nav");
   replace(
@@ -77,6 +86,8 @@ function renderTopbar(active) {
     h("span", { class: "whoami-regions", id: "whoami-regions", title: "The regions your team reviews" },
       regionsText ? ` · ${regionsText}` : " · no region"),
   );
+  document.getElementById("whoami").title = `${me.username} · ${me.role}${me.team ? ` · ${me.team}` : ""} · ${regionsText || "no region"}`;
+  fitTopbar();
 }
 
 function render({ focus = false } = {}) {
@@ -188,6 +199,7 @@ window.addEventListener("unhandledrejection", (event) => {
   toast("Something unexpected went wrong. Reload the page if the screen looks wrong.", "error");
 });
 
+window.addEventListener("resize", fitTopbar, { passive: true });
 setInterval(recheckMe, ME_POLL_MS);
 window.addEventListener("focus", recheckMe);
 document.addEventListener("visibilitychange", recheckMe);

@@ -1,10 +1,13 @@
 // One event by link (#/events/ID), to share or bookmark. An event the reviewer
 // holds opens on the review screen, ready to review; any other event they may
-// see is shown read-only, with its status and review. Anything else is one
-// answer, 404: the server does not say whether an event exists.
+// see is shown read-only, with its status and its review in the terms of the
+// form version it was made with. Anything else is one answer, 404: the server
+// does not say whether an event exists.
 
-import { api, serverNow } from "../api.js";
+import { api, ApiError, serverNow } from "../api.js";
 import { formatDateTime, h, humanize, notice, priorityLevel, replace, timeAgo } from "../dom.js";
+import { eventForm } from "../forms/cache.js";
+import { answerRows } from "../forms/summary.js";
 import { describe } from "../messages.js";
 import { session } from "../session.js";
 import * as review from "./review.js";
@@ -26,7 +29,22 @@ function row(label, value) {
   return h("tr", null, h("th", { scope: "row" }, label), h("td", null, value === null || value === undefined || value === "" ? "—" : value));
 }
 
-function details(event) {
+/**
+ * The form version the review was made with (for a reviewed event the
+ * server answers with the version it recorded); null when there is no
+ * review, or it cannot be had.
+ */
+async function reviewForm(event) {
+  if (event.review_decision === null) return null;
+  try {
+    return await eventForm(event.event_id);
+  } catch (error) {
+    if (error.status === 401) throw error;
+    return null; // the answers still show, by their keys
+  }
+}
+
+function details(event, form) {
   const reviewed = event.review_decision !== null;
   return h("div", { class: "page" },
     h("div", { class: "page-head" },
@@ -51,9 +69,7 @@ function details(event) {
         h("div", { class: "card-head" }, h("h2", { id: "event-review-title" }, "Review")),
         reviewed
           ? h("div", { class: "table-wrap" }, h("table", { class: "fields wide", id: "event-review" }, h("tbody", null,
-              row("Decision", humanize(event.review_decision)),
-              row("Rating", `${event.review_rating} of 5`),
-              row("Comment", event.review_comment),
+              answerRows(event, form).map(([label, value]) => row(label, value)),
               row("Reviewed", formatDateTime(event.reviewed_at)))))
           : h("p", { class: "card-body muted" }, "Not reviewed yet.")),
     ));
@@ -73,15 +89,17 @@ export function mount(container, { param }) {
     problem("This is not a link to an event.", "An event link ends in the event's id, like #/events/3f2b1c9e-….");
     return () => {};
   }
-  api(`/api/v1/events/${param}`).then((event) => {
+  api(`/api/v1/events/${param}`).then(async (event) => {
     if (stopped) return;
     if (heldByMe(event)) {
       container.removeChild(status);
       inner = review.mount(container, { open: event.event_id });
-    } else {
-      replace(container, details(event));
+      return;
     }
-  }, (error) => {
+    const form = await reviewForm(event);
+    if (!stopped) replace(container, details(event, form));
+  }).catch((error) => {
+    if (!(error instanceof ApiError)) throw error;
     if (stopped || error.status === 401) return;
     if (error.code === "event_not_found") {
       problem("You cannot open this event.", "It does not exist, or it belongs to a region your team does not review. Check the link, or ask whoever sent it.");

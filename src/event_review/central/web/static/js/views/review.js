@@ -1,10 +1,11 @@
 // The reviewer's screen: the queue of held events, the event with its
-// regional payload, and the review form. Operable entirely from the keyboard.
+// regional payload, and the event's review form. Operable entirely from the keyboard.
 // This module only wires the parts in review/ together for one mount.
 
 import { keepClearOfToasts } from "../dom.js";
 import { session } from "../session.js";
 import { createActions } from "./review/actions.js";
+import { forgetForms } from "./review/form.js";
 import { keyHandler } from "./review/keyboard.js";
 import { renderLease } from "./review/lease.js";
 import { render, renderQueue } from "./review/rendering.js";
@@ -15,7 +16,7 @@ import { buildScreen } from "./review/structure.js";
 export function mount(container, { open = null } = {}) {
   // One object per mount, passed to every part: state, the screen's handles
   // and the actions the screen's controls trigger.
-  const view = { state: createState({ open }), ui: buildScreen(container) };
+  const view = { state: createState({ open }), ui: buildScreen(container), formView: null };
   view.actions = createActions(view);
   view.redraw = () => render(view);
   const { state, ui, actions } = view;
@@ -49,5 +50,6 @@ export function mount(container, { open = null } = {}) {
     clearInterval(ticker);
     if (state.payloadRequest) state.payloadRequest.abort();
     state.payloads.clear();
+    forgetForms();
   };
 }

@@ -1,21 +1,32 @@
 // What the reviewer does on the review screen, and what the server answers:
 // claim a batch, open an event (and fetch its payload), submit, skip. Every
 // request goes through api.js; failures become toasts or notices in plain words.
-// What the reviewer chose and typed is saved as a draft on every change.
+// What the reviewer chose and typed is saved as a draft on every change; a
+// 422 is shown at the places of the form it names.
 
 import { api } from "../../api.js";
 import { replace, toast } from "../../dom.js";
 import { removeDraft, saveDraft } from "../../drafts.js";
+import { refText } from "../../forms/cache.js";
 import { describe } from "../../messages.js";
 import { renderPayload, renderPayloadError, renderPayloadLoading } from "../../payload.js";
 import { session } from "../../session.js";
+import { reloadForm } from "./form.js";
 import { createQueueActions, plural } from "./queue-actions.js";
 import { renderForm } from "./rendering.js";
 import { chooseSkipReason } from "./skip.js";
 import { selected } from "./state.js";
-import { readForm, setStatus } from "./structure.js";
+import { setStatus } from "./structure.js";
 
 const userId = () => session.me.user_id;
+const DONE = { approve: "Approved", reject: "Rejected" };
+
+/** "Approved with rating 4. It is on its way to EU." */
+function reviewedText(decision, rating, event) {
+  const done = DONE[decision.key] || `Reviewed: ${decision.label}`;
+  const rated = rating === null || rating === undefined ? "" : ` with rating ${rating}`;
+  return `${done}${rated}. It is on its way to ${event.region_code.toUpperCase()}.`;
+}
 
 /** The actions of one mounted screen, bound to its `view` ({state, ui}). */
 export function createActions(view) {
@@ -69,15 +80,19 @@ export function createActions(view) {
 
   /** Keep what the form holds for the open event (on every input). */
   function keepDraft() {
-    if (state.selectedId && !ui.fieldset.disabled) saveDraft(userId(), state.selectedId, readForm(ui));
+    const form = view.formView;
+    if (state.selectedId && form && !ui.fieldset.disabled) {
+      saveDraft(userId(), state.selectedId, { ...form.read(), form: refText(form.ref) });
+    }
   }
 
   /**
    * Submit and skip both end the reviewer's hold on the event: the form is
    * busy while `request` runs; on success the toast says [text, kind] and the
-   * next event opens, on failure the form says why (unless the event is gone).
+   * next event opens, on failure the form says why (unless the event is gone,
+   * or `failed(error)` dealt with it and returned true).
    */
-  async function finish(event, request, [text, kind], accepted = () => {}) {
+  async function finish(event, request, [text, kind], { accepted = () => {}, failed = () => false } = {}) {
     state.busy = true;
     renderForm(view);
     try {
@@ -88,32 +103,48 @@ export function createActions(view) {
       drop(event.event_id);
     } catch (error) {
       state.busy = false;
+      renderForm(view);
       const message = describe(error, { region: event.region_code });
-      if (!letGo(event, message)) {
-        renderForm(view);
-        setStatus(ui, "error", message.title, message.text);
-      }
+      if (!letGo(event, message) && !failed(error)) setStatus(ui, "error", message.title, message.text);
     } finally {
       renderForm(view);
     }
   }
 
+  /** A 422 on the answers: each named place says what is wrong, and nothing typed is lost. */
+  function refused(event, form, error) {
+    if (error.code === "form_not_applicable") {
+      reloadForm(view, event).then(() => {
+        if (selected(state) !== event || !view.formView) return;
+        setStatus(ui, "warn", "The form for this event changed while you worked.",
+          `It is now version ${view.formView.ref.version}. What you typed is kept where it still fits: check it, then submit again.`);
+      });
+      return true;
+    }
+    if (error.code !== "validation_error" || view.formView !== form) return false;
+    const { places, unplaced } = form.showErrors(error.details);
+    if (!places.length) return false;
+    const rest = unplaced.length ? ` ${describe(error).text}` : "";
+    setStatus(ui, "error", "Some answers need a change.", `Check: ${places.map(form.labelOf).join(", ")}.${rest}`);
+    return true;
+  }
+
   async function submitReview() {
     const event = selected(state);
-    if (!event || state.busy || state.expired) return;
-    const { decision, rating, comment: text } = readForm(ui);
-    if (!decision || !rating) {
-      const missing = [!decision ? "approve or reject (a / r)" : null, !rating ? "a rating (1–5)" : null].filter(Boolean);
-      setStatus(ui, "warn", null, `Choose ${missing.join(" and ")} first.`);
+    const form = view.formView;
+    if (!event || !form || state.busy || state.expired) return;
+    const missing = form.missing();
+    if (missing.length) {
+      setStatus(ui, "warn", null, form.missingText(missing));
       return;
     }
+    form.clearErrors();
+    // The version shown goes along: answers are checked against what the reviewer saw.
+    const body = { ...form.body(), form: form.ref };
     await finish(event,
-      () => api(`/api/v1/events/${event.event_id}/review`, {
-        method: "POST",
-        body: { decision, rating, comment: text.trim() ? text.trim() : null },
-      }),
-      [`${decision === "approve" ? "Approved" : "Rejected"} with rating ${rating}. It is on its way to ${event.region_code.toUpperCase()}.`, "ok"],
-      () => removeDraft(userId(), event.event_id));
+      () => api(`/api/v1/events/${event.event_id}/review`, { method: "POST", body }),
+      [reviewedText(form.decision(), body.rating, event), "ok"],
+      { accepted: () => removeDraft(userId(), event.event_id), failed: (error) => refused(event, form, error) });
   }
 
   async function skip() {
@@ -129,23 +160,17 @@ export function createActions(view) {
       ["Skipped. The event went back to the queue, for other reviewers first.", "info"]);
   }
 
-  /** Check a decision or rating radio, as its shortcut does. */
-  function check(name, value) {
-    if (ui.fieldset.disabled) return;
-    const input = ui.form.querySelector(`input[name="${name}"][value="${value}"]`);
-    if (input) {
-      input.checked = true;
-      keepDraft();
-      // Focus follows the choice: the reviewer sees where they are, and Enter
-      // submits from there even if a button or link had focus before.
-      input.focus();
-      replace(ui.formStatus);
-    }
+  /** A key of the open event's form (a decision, a reason option, a rating digit); true when it answered something. */
+  function answer(key) {
+    if (ui.fieldset.disabled || !view.formView || !view.formView.press(key)) return false;
+    keepDraft();
+    replace(ui.formStatus);
+    return true;
   }
 
   function focusComment() {
-    if (!ui.fieldset.disabled) ui.comment.focus();
+    if (!ui.fieldset.disabled && view.formView && view.formView.comment) view.formView.comment.focus();
   }
 
-  return { ...queue, loadPayload, submitReview, skip, check, focusComment, keepDraft };
+  return { ...queue, loadPayload, submitReview, skip, answer, focusComment, keepDraft };
 }

@@ -1,19 +1,19 @@
 // The review screen's shortcuts, so a reviewer never needs the mouse. The
-// list a person reads is the shortcuts dialog in index.html (opened with ?
-// by main.js on every screen); keep the two in step.
+// screen's own keys come first; any other key goes to the open event's form
+// (its decisions' and reasons' hotkeys, its rating digits: forms/hotkeys.js).
+// The list a person reads is the shortcuts dialog in index.html (opened with
+// ? by main.js on every screen; its form part is generated); keep the two in step.
 
 import { zoomImage } from "../../image-viewer.js";
 import { anyDialogOpen, hasModifier, isTyping } from "../../keys.js";
 import { extend } from "./lease.js";
 
-/** Single keys, active while the reviewer is not typing; 1–5 rate. */
+/** The screen's single keys, active while the reviewer is not typing. */
 function shortcuts(view) {
   const { actions } = view;
   return {
     j: () => actions.move(1),
     k: () => actions.move(-1),
-    a: () => actions.check("decision", "approve"),
-    r: () => actions.check("decision", "reject"),
     s: () => actions.skip(),
     n: () => actions.nextBatch(),
     c: () => actions.focusComment(),
@@ -24,13 +24,15 @@ function shortcuts(view) {
 
 /** The keydown handler for one mounted screen; the caller adds and removes it. */
 export function keyHandler(view) {
-  const { ui, actions } = view;
+  const { actions } = view;
   const table = shortcuts(view);
   return (event) => {
     if (anyDialogOpen() || event.defaultPrevented) return;
     const target = event.target;
+    const form = view.formView;
+    const comment = form ? form.comment : null;
     if (event.key === "Enter") {
-      if (target === ui.comment) {
+      if (comment && target === comment) {
         if (event.ctrlKey || event.metaKey) {
           event.preventDefault();
           actions.submitReview();
@@ -46,15 +48,18 @@ export function keyHandler(view) {
       actions.submitReview();
       return;
     }
-    if (event.key === "Escape" && target === ui.comment) {
-      ui.comment.blur();
+    // Esc in a field of the form hands the keys back to the shortcuts.
+    if (event.key === "Escape" && form && form.contains(target) && isTyping(target)) {
+      target.blur();
       return;
     }
     if (hasModifier(event) || isTyping(target, event.key)) return;
-    let action = table[event.key];
-    if (!action && /^[1-5]$/.test(event.key)) action = () => actions.check("rating", event.key);
-    if (!action) return;
-    event.preventDefault();
-    action();
+    const action = table[event.key];
+    if (action) {
+      event.preventDefault();
+      action();
+    } else if (actions.answer(event.key)) {
+      event.preventDefault();
+    }
   };
 }

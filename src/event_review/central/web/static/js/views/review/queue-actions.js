@@ -1,16 +1,15 @@
 // The queue side of the review screen's actions: which event is open, moving
 // between events, letting one go, and claiming or reloading what is held.
-// The open event's draft is read back from localStorage (drafts.js).
+// Opening an event shows its form with its draft (form.js).
 
 import { api } from "../../api.js";
 import { notice, replace, toast } from "../../dom.js";
-import { loadDraft } from "../../drafts.js";
 import { isTyping } from "../../keys.js";
 import { describe } from "../../messages.js";
-import { session } from "../../session.js";
+import { prepareForms, showForm } from "./form.js";
 import { render, renderEvent, renderForm, renderQueue } from "./rendering.js";
 import { selectedIndex } from "./state.js";
-import { batchSize, writeForm } from "./structure.js";
+import { batchSize } from "./structure.js";
 
 export const plural = (n) => (n === 1 ? "" : "s");
 
@@ -20,9 +19,9 @@ export function createQueueActions(view) {
   function select(eventId) {
     if (state.selectedId === eventId) return;
     state.selectedId = eventId;
-    writeForm(ui, loadDraft(session.me.user_id, eventId));
     renderQueue(view);
     renderEvent(view);
+    showForm(view);
     renderForm(view);
     const item = ui.list.querySelector(`[data-event-id="${eventId}"]`);
     if (item) item.scrollIntoView({ block: "nearest" });
@@ -60,31 +59,36 @@ export function createQueueActions(view) {
     if (state.selectedId === eventId) {
       state.selectedId = null;
       const next = state.events[Math.min(index, state.events.length - 1)];
-      writeForm(ui, null);
       if (next) {
         select(next.event_id);
         focusSelected();
         return;
       }
       state.queueState = "done";
+      showForm(view);
     }
     render(view);
     if (!state.events.length) ui.batchButton.focus();
   }
 
-  function showBatch(batch, { claimed }) {
+  /** Show what is held; the first event opens once the forms of the batch are in, so its keys work at once. */
+  async function showBatch(batch, { claimed }) {
     const before = state.selectedId;
     state.events = batch.events;
     state.holdUntil = batch.hold_until || null;
     state.payloads.clear();
+    const held = new Set(batch.events.map((e) => e.event_id));
+    for (const id of [...state.forms.keys()]) if (!held.has(id)) state.forms.delete(id);
     state.warned = false;
     state.expired = false;
     replace(ui.leaseNote);
     state.selectedId = null;
-    writeForm(ui, null);
+    showForm(view);
     state.queueState = batch.events.length ? "held" : claimed ? "empty" : "none";
     render(view);
-    if (batch.events.length) {
+    await prepareForms(view, batch.events);
+    // Unless the reviewer opened one meanwhile, or another batch came in.
+    if (batch.events.length && state.selectedId === null && state.events === batch.events) {
       // A #/events/ID link opens that event; otherwise the one open before, or the first.
       const wanted = [state.open, before].find((id) => id && batch.events.some((e) => e.event_id === id));
       state.open = null;
@@ -101,7 +105,7 @@ export function createQueueActions(view) {
   /** What the reviewer already holds, e.g. after a reload. */
   async function loadHeld() {
     try {
-      showBatch(await api("/api/v1/assignments"), { claimed: false });
+      await showBatch(await api("/api/v1/assignments"), { claimed: false });
     } catch (error) {
       state.queueState = "none";
       render(view);
@@ -127,7 +131,7 @@ export function createQueueActions(view) {
         method: "POST",
         body: { size },
       });
-      showBatch(batch, { claimed: true });
+      await showBatch(batch, { claimed: true });
       const count = batch.events.length;
       if (holding && count) {
         toast(`You still hold ${count} event${plural(count)}. Review or skip them to get new ones.`, "info");

@@ -1,6 +1,7 @@
 // Drawing the review screen from its state: the queue list and its messages,
 // the open event with its payload, and whether the form can be used (the lease
-// countdown is lease.js). Clicks on what is drawn go to view.actions.
+// countdown is lease.js, the form itself form.js). Clicks on what is drawn go
+// to view.actions.
 
 import { serverNow } from "../../api.js";
 import { formatCountdown, formatDateTime, formatTime, h, humanize, priorityLevel, replace, timeAgo } from "../../dom.js";
@@ -80,7 +81,7 @@ export function renderQueue(view) {
 
 export function renderForm(view) {
   const { state, ui } = view;
-  const reviewable = selected(state) !== null && !state.expired;
+  const reviewable = selected(state) !== null && !state.expired && view.formView !== null;
   ui.fieldset.disabled = !reviewable || state.busy;
   ui.submitButton.textContent = "";
   ui.submitButton.append(state.busy ? "Submitting…" : "Submit review", h("kbd", { "aria-hidden": "true" }, "Enter"));

@@ -11,6 +11,7 @@ export function createState({ open = null } = {}) {
     open, // an event to open once the held ones are loaded (a #/events/ID link)
     payloads: new Map(), // event id -> payload, in memory only; dropped when the event leaves
     payloadRequest: null,
+    forms: new Map(), // event id -> {form, error, promise}: the form it is reviewed with (form.js)
     queueState: "loading", // loading | held | none | empty | done
     holdUntil: null, // past this the server extends no lease of the batch
     busy: false,
