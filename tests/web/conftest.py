@@ -7,7 +7,9 @@ Chromium comes from the system (`apt-get install chromium`), never from
 Starting `up` costs 10 to 20 s, so most tests share one (`shared_platform`) and
 keep out of each other's way with users of their own (`Platform.new_user`)
 and freshly claimed events; a test that needs other settings starts its own
-(`platform`, tuned by overriding `platform_env`).
+(`platform`, tuned by overriding `platform_env`). The tests of review forms,
+corrections, escalation and QA share a second one with the example forms
+applied (`forms_platform`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -25,7 +28,7 @@ import httpx
 import pytest
 
 from event_review.runtime.postgres import ServerLocation, drop_database, regional_database_name
-from tests.fixtures.cli import cli_env
+from tests.fixtures.cli import cli_env, run_ok
 from tests.fixtures.databases import clone_database, fetch
 from tests.fixtures.processes import (
     ManagedProcess,
@@ -45,6 +48,7 @@ VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 README_SCREENSHOTS = REPO / "docs" / "screenshots"
+EXAMPLE_FORMS = REPO / "examples" / "forms.yaml"
 # Set to 1 to (re)write the README's screenshots while the browser tests run.
 README_SCREENSHOTS_ENV = "EVENT_REVIEW_README_SCREENSHOTS"
 UP_TIMEOUT = 90.0  # seconds: `up` resets and migrates three databases, then seeds demo data
@@ -246,6 +250,20 @@ async def platform(
             await _stop_platform(group, fresh_db)
 
 
+@asynccontextmanager
+async def _session_platform(
+    template_db: ServerLocation, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> AsyncIterator[Platform]:
+    central = await clone_database(template_db)
+    root = tmp_path_factory.mktemp(name)
+    with process_group(root / "logs") as group:
+        try:
+            yield start_platform(group, central, _platform_env(root / "data", {}))
+        finally:
+            await _stop_platform(group, central)
+            await drop_database(central)
+
+
 @pytest.fixture(scope="session")
 async def shared_platform(
     chromium_path: str, template_db: ServerLocation, tmp_path_factory: pytest.TempPathFactory
@@ -253,14 +271,23 @@ async def shared_platform(
     """One platform with the default settings for every browser test that needs
     nothing special; started on first use, stopped at the end of the run."""
     del chromium_path
-    central = await clone_database(template_db)
-    root = tmp_path_factory.mktemp("shared-platform")
-    with process_group(root / "logs") as group:
-        try:
-            yield start_platform(group, central, _platform_env(root / "data", {}))
-        finally:
-            await _stop_platform(group, central)
-            await drop_database(central)
+    async with _session_platform(template_db, tmp_path_factory, "shared-platform") as platform:
+        yield platform
+
+
+@pytest.fixture(scope="session")
+async def forms_platform(
+    chromium_path: str, template_db: ServerLocation, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Platform]:
+    """A second shared platform, with the example review forms applied by the operator's
+    command (`event-review forms apply examples/forms.yaml`): collisions get the
+    collision form, EU lane departures the sensor-fault triage. The other tests
+    review collisions with the default form, so they keep `shared_platform`; the
+    tests of forms, corrections, escalation and QA share this one."""
+    del chromium_path
+    async with _session_platform(template_db, tmp_path_factory, "forms-platform") as platform:
+        run_ok(platform.central, "forms", "apply", str(EXAMPLE_FORMS))
+        yield platform
 
 
 # -- pages ---------------------------------------------------------------------

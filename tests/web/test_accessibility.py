@@ -10,57 +10,22 @@ dependency); only its bundled axe.min.js is used, run in the page as is.
 
 from __future__ import annotations
 
-from importlib.resources import files
-from typing import Any
-
 from tests.web.conftest import OpenSession, Platform, require_playwright
 
 require_playwright()
 
 from playwright.async_api import Page, expect  # noqa: E402
 
-from tests.web.browsing import claim, real_errors, wait_for_pending  # noqa: E402
-
-AXE_SCRIPT = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
-BLOCKING = ("serious", "critical")
-
-
-async def axe_findings(page: Page) -> list[str]:
-    """axe's serious and critical findings on the page as it is now, one line each."""
-    if not await page.evaluate("typeof window.axe === 'object'"):
-        await page.evaluate(AXE_SCRIPT)
-    violations: list[dict[str, Any]] = await page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at "
-        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
-        for v in violations
-        if v["impact"] in BLOCKING
-    ]
-
-
-async def structure_findings(page: Page) -> list[str]:
-    """One h1 per view; every th a column or row header (in a thead, or with scope)."""
-    found: list[str] = await page.evaluate(
-        """() => {
-          const problems = [];
-          const h1s = [...document.querySelectorAll('h1')].filter(h => !h.closest('[hidden]'));
-          if (h1s.length !== 1) problems.push(`${h1s.length} h1 elements`);
-          for (const th of document.querySelectorAll('th')) {
-            if (!th.closest('thead') && !th.getAttribute('scope')) {
-              problems.push(`th without scope: ${th.textContent}`);
-            }
-            if (!th.textContent.trim()) problems.push('an empty th');
-          }
-          return problems;
-        }"""
-    )
-    return found
+from tests.web.browsing import (  # noqa: E402
+    accessibility_problems,
+    claim,
+    real_errors,
+    wait_for_pending,
+)
 
 
 async def check(page: Page, view: str, failures: dict[str, list[str]]) -> None:
-    problems = await axe_findings(page) + await structure_findings(page)
+    problems = await accessibility_problems(page)
     if problems:
         failures[view] = problems
 

@@ -13,23 +13,23 @@ from tests.web.conftest import OpenSession, Platform, require_playwright
 
 require_playwright()
 
-from playwright.async_api import Locator, Page, expect  # noqa: E402
+from playwright.async_api import Page, expect  # noqa: E402
 
 from tests.web.browsing import (  # noqa: E402
+    PHONE,
+    ZOOMED_LAPTOP,
     claim,
+    fully_visible,
     horizontal_overflow,
     intersect,
     real_errors,
+    settled,
     wait_for_pending,
 )
 
 if TYPE_CHECKING:
     from playwright.async_api import ViewportSize
 
-PHONE: ViewportSize = {"width": 390, "height": 844}
-# A 1280 x 800 laptop zoomed to 200 %: the page gets 640 x 400 CSS pixels, each
-# drawn with 2 x 2 device pixels (device_scale_factor=2), which is what zoom does.
-ZOOMED_LAPTOP: ViewportSize = {"width": 640, "height": 400}
 # Below 1180 px the review form sticks to the bottom edge, where toasts used to go.
 NARROW_LAPTOP: ViewportSize = {"width": 1100, "height": 760}
 
@@ -41,35 +41,6 @@ FORM_CONTROLS = [
     "#submit-review",
     "#skip",
 ]
-
-
-async def fully_visible(target: Locator) -> str | None:
-    """Inside the window once scrolled to, and not covered by anything else:
-    None, or what is wrong."""
-    await target.scroll_into_view_if_needed()
-    await settled(target.page)
-    problem: str | None = await target.evaluate(
-        """node => {
-          const box = node.getBoundingClientRect();
-          // 1 px of slack for sub-pixel layout at a device scale factor of 2.
-          const inside = box.left >= 0 && box.top >= 0 && box.width > 0
-            && box.right <= document.documentElement.clientWidth + 1
-            && box.bottom <= innerHeight + 1;
-          const hit = document.elementFromPoint(
-            box.left + box.width / 2, box.top + box.height / 2);
-          if (!inside) return `outside the window: ${JSON.stringify(box)}`;
-          if (hit === null || !(hit === node || node.contains(hit) || hit.contains(node))) {
-            return `covered by ${hit && hit.outerHTML.slice(0, 120)}`;
-          }
-          return null;
-        }"""
-    )
-    return problem
-
-
-async def settled(page: Page) -> None:
-    """After two frames: scroll events have been handled (the toasts placed)."""
-    await page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 async def toasts_clear_of_submit(page: Page) -> None:
