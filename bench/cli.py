@@ -23,7 +23,7 @@ from bench.profiling import py_spy
 from bench.progress import Progress
 from bench.report import Figure, render_table
 from bench.scales import SCALES
-from bench.scenarios import claim, cpu, forwarder, ingest, payload, requeue
+from bench.scenarios import claim, cpu, forwarder, ingest, payload, queues, requeue
 from event_review.runtime.logging import configure_logging
 
 Scenario = Callable[[Env], Awaitable[list[Figure]]]
@@ -36,6 +36,7 @@ SCENARIOS: dict[str, Scenario] = {
     "payload": payload.run,
     "forwarder": forwarder.run,
     "cpu": cpu.run,
+    "queues": queues.run,
 }
 
 

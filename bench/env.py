@@ -104,7 +104,8 @@ class Env:
         for location in (self.central, self.baseline):
             await self.execute(
                 location,
-                "TRUNCATE events, event_skips, review_revisions, writeback_outbox, audit_log",
+                "TRUNCATE events, event_skips, qa_tasks, review_revisions, writeback_outbox, "
+                "audit_log",
             )
             await self.execute(location, "VACUUM ANALYZE")
         await self.pg.checkpoint()

@@ -39,6 +39,8 @@ EXPECTED_FIGURES = {
     "forwarder.events_per_s",
     "forwarder.idle_p50_ms",
     "forwarder.idle_p95_ms",
+    "queues.claims_per_s",
+    "queues.review_p99_ms",
 }
 # Where the centre's CPU goes, one request at a time: no raw-SQL counterpart.
 WITHOUT_BASELINE = {

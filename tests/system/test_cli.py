@@ -328,7 +328,9 @@ async def test_set_review_text_names_the_policy_and_refuses_others(
     assert (regional.json()["code"], regional.json()["review_text"]) == ("eu", "regional")
     assert unknown.returncode == 2, str(unknown)
     assert "nowhere" in unknown.stderr
-    assert await fetch(fresh_db, "SELECT review_text FROM regions") == [("regional",)]
+    assert [r["review_text"] for r in await fetch(fresh_db, "SELECT review_text FROM regions")] == [
+        "regional"
+    ]
 
 
 async def test_set_retention_and_purge_delete_only_what_the_policy_says(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from event_review.central.db.models import (
     Role,
     WritebackOutbox,
 )
+from event_review.central.qa.repository import CLAIM_SQL
 from event_review.central.requeue.service import requeue_stale
 from event_review.runtime.database import Database
 from tests.central.forms.test_definition import example
@@ -353,3 +355,16 @@ async def test_agreement_counts_what_qa_judged(client: httpx.AsyncClient, factor
     assert (decision["compared"], decision["share"]) == (2, 0.5)
     assert as_qa.status_code == 403
     assert unknown.status_code == 404
+
+
+async def test_qa_tasks_are_claimed_on_their_index(session: AsyncSession) -> None:
+    plan = "\n".join(
+        row[0]
+        for row in await session.execute(
+            text(f"EXPLAIN {CLAIM_SQL.text}"),
+            {"regions": ["eu", "us"], "size": 10, "user_id": uuid.uuid4(),
+             "lease": timedelta(minutes=15), "actor": "x"},
+        )
+    )  # fmt: skip
+    # Each region's slice in index order (the UPDATE's join may scan a table this small).
+    assert "Index Scan using ix_qa_tasks_pending_claim on qa_tasks t " in plan, plan

@@ -96,6 +96,7 @@ CLAIM_SQL = text(_claiming(_fresh(Queue.REVIEW)))
 # The claimant's own skips, for when nothing else is left for them: a second
 # statement, run only then, so the hot claim above stays as small as it was.
 CLAIM_SKIPPED_SQL = text(_claiming(_skipped(Queue.REVIEW)))
+CLAIM_ESCALATED_SQL = text(_claiming(_fresh(Queue.ESCALATED)))
 _CLAIMS = {
     queue: (
         returning_events(text(_claiming(_fresh(queue)))),

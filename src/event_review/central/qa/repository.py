@@ -12,7 +12,7 @@ from event_review.central.db.models import AuditAction, QaStatus, QaTask, Review
 
 # Claimed like events: one ordered scan of ix_qa_tasks_pending_claim per region,
 # SKIP LOCKED, and never a task whose review the claimant wrote.
-_CLAIM = text(
+CLAIM_SQL = text(
     f"""
     WITH candidates AS (
         SELECT c.task_id
@@ -59,7 +59,7 @@ async def claim(
     if not regions:
         return 0
     result = await session.execute(
-        _CLAIM,
+        CLAIM_SQL,
         {"regions": sorted(regions), "size": size, "user_id": user_id, "lease": lease,
          "actor": actor},
     )  # fmt: skip
