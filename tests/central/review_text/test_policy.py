@@ -8,6 +8,7 @@ no central table holds it, and the event's review text is read from the region.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -82,13 +83,51 @@ async def set_policy(client: httpx.AsyncClient, admin: UserHandle, policy: str) 
     return body
 
 
-async def deliver(app: FastAPI, database: Database, settings: Settings) -> None:
+@dataclass
+class Stack:
+    """The centre on the test's transaction, region eu's API in process, and the
+    write-back worker between them."""
+
+    client: httpx.AsyncClient
+    factory: Factory
+    session: AsyncSession
+    regional_db: Database
+    worker: WritebackWorker
+
+    async def deliver(self) -> None:
+        while await self.worker.deliver_due():
+            pass
+
+    async def regional(self) -> UserHandle:
+        """Region eu under the `regional` policy; returns its admin."""
+        admin = await self.factory.reviewer(["eu"], Role.ADMIN)
+        await self.factory.region("eu")
+        await set_policy(self.client, admin, "regional")
+        return admin
+
+    async def typed(self) -> tuple[Typed, str, UserHandle]:
+        typed = Typed()
+        event_id, lead = await typed.make(self.client, self.factory, self.regional_db)
+        return typed, event_id, lead
+
+
+@pytest.fixture
+def stack(
+    regional_app: FastAPI,
+    client: httpx.AsyncClient,
+    factory: Factory,
+    session: AsyncSession,
+    regional_db: Database,
+    app: FastAPI,
+    database: Database,
+    settings: Settings,
+) -> Stack:
+    del regional_app  # it gave the app its regional client
     # One row per pass: the test's sessions share one connection, which cannot run
     # the worker's concurrent deliveries.
     one_at_a_time = settings.model_copy(update={"writeback_batch_size": 1})
     worker = WritebackWorker(database.sessionmaker, app.state.regional_client, one_at_a_time)
-    while await worker.deliver_due():
-        pass
+    return Stack(client, factory, session, regional_db, worker)
 
 
 class Typed:
@@ -139,38 +178,28 @@ class Typed:
         return event_id, lead
 
 
-@pytest.mark.usefixtures("regional_app")
 async def test_a_regional_policy_leaves_no_typed_text_centrally_once_delivered(
-    client: httpx.AsyncClient,
-    factory: Factory,
-    session: AsyncSession,
-    regional_db: Database,
-    app: FastAPI,
-    database: Database,
-    settings: Settings,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
+    stack: Stack, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    typed = Typed()
-    admin = await factory.reviewer(["eu"], Role.ADMIN)
-    await factory.region("eu")
-    await set_policy(client, admin, "regional")
-    event_id, lead = await typed.make(client, factory, regional_db)
+    await stack.regional()
+    typed, event_id, lead = await stack.typed()
     # Until delivered, the centre holds it: the dump sees what it is meant to catch.
-    before = await central_dump(session)
+    before = await central_dump(stack.session)
     assert all(c in before for c in typed.all)
 
-    await deliver(app, database, settings)
+    await stack.deliver()
 
-    after = await central_dump(session)
+    after = await central_dump(stack.session)
     assert [c for c in typed.all if c in after] == []
     # The region has all of it but the escalation note, a question to the lead.
-    held = await regional_dump(regional_db)
+    held = await regional_dump(stack.regional_db)
     assert [c for c in typed.all if c in held] == typed.all[1:]
     logged = capsys.readouterr().out + capsys.readouterr().err + caplog.text
     assert [c for c in typed.all if c in logged] == []
     # Shown on demand, read from the region and not kept.
-    response = await client.get(f"/api/v1/events/{event_id}/review-text", headers=lead.headers)
+    response = await stack.client.get(
+        f"/api/v1/events/{event_id}/review-text", headers=lead.headers
+    )
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     assert response.json() == {
@@ -182,67 +211,46 @@ async def test_a_regional_policy_leaves_no_typed_text_centrally_once_delivered(
              "fields": {"firmware": typed.firmware}},
         ],
     }  # fmt: skip
-    assert [c for c in typed.all if c in await central_dump(session)] == []
-    viewed = await session.scalar(
+    assert [c for c in typed.all if c in await central_dump(stack.session)] == []
+    viewed = await stack.session.scalar(
         select(func.count()).where(
             AuditEntry.action == AuditAction.EVENT_REVIEW_TEXT_VIEWED,
             AuditEntry.event_id == uuid.UUID(event_id),
         )
     )
     assert viewed == 1
-    revisions = await client.get(f"/api/v1/events/{event_id}/revisions", headers=lead.headers)
+    revisions = await stack.client.get(f"/api/v1/events/{event_id}/revisions", headers=lead.headers)
     assert [(r["comment"], r["note"], r["answers"]["fields"]) for r in revisions.json()] == [
         (None, None, {"cameras": 2}), (None, None, {"cameras": 2}),
     ]  # fmt: skip
     assert all(r["text_cleared_at"] for r in revisions.json())
 
 
-@pytest.mark.usefixtures("regional_app")
-async def test_qa_of_a_regional_review_keeps_no_typed_text(
-    client: httpx.AsyncClient,
-    factory: Factory,
-    session: AsyncSession,
-    regional_db: Database,
-    app: FastAPI,
-    database: Database,
-    settings: Settings,
-) -> None:
-    typed = Typed()
-    admin = await factory.reviewer(["eu"], Role.ADMIN)
-    await factory.region("eu")
-    await set_policy(client, admin, "regional")
-    await typed.make(client, factory, regional_db)
-    judge = await factory.reviewer(["eu"], Role.QA)
-    [task] = (await client.post("/api/v1/qa/next-batch", json={}, headers=judge.headers)).json()[
-        "tasks"
-    ]
-    judged = await client.post(
+async def test_qa_of_a_regional_review_keeps_no_typed_text(stack: Stack) -> None:
+    await stack.regional()
+    typed, _, _ = await stack.typed()
+    judge = await stack.factory.reviewer(["eu"], Role.QA)
+    claimed = await stack.client.post("/api/v1/qa/next-batch", json={}, headers=judge.headers)
+    [task] = claimed.json()["tasks"]
+    judged = await stack.client.post(
         f"/api/v1/qa/tasks/{task['task_id']}/verdict",
         json={"verdict": "agree", "revision": 2},
         headers=judge.headers,
     )
     assert judged.status_code == 200, judged.text
 
-    await deliver(app, database, settings)
+    await stack.deliver()
 
-    assert [c for c in typed.all if c in await central_dump(session)] == []
+    assert [c for c in typed.all if c in await central_dump(stack.session)] == []
 
 
-@pytest.mark.usefixtures("regional_app")
-async def test_a_central_policy_keeps_the_text_and_asks_no_region(
-    client: httpx.AsyncClient,
-    factory: Factory,
-    session: AsyncSession,
-    regional_db: Database,
-    app: FastAPI,
-    database: Database,
-    settings: Settings,
-) -> None:
-    typed = Typed()
-    event_id, lead = await typed.make(client, factory, regional_db)
-    await deliver(app, database, settings)
+async def test_a_central_policy_keeps_the_text_and_asks_no_region(stack: Stack) -> None:
+    typed, event_id, lead = await stack.typed()
+    await stack.deliver()
 
-    response = await client.get(f"/api/v1/events/{event_id}/review-text", headers=lead.headers)
+    response = await stack.client.get(
+        f"/api/v1/events/{event_id}/review-text", headers=lead.headers
+    )
 
     assert response.status_code == 200, response.text
     body = response.json()
@@ -250,71 +258,52 @@ async def test_a_central_policy_keeps_the_text_and_asks_no_region(
     assert [(r["source"], r["comment"]) for r in body["revisions"]] == [
         ("central", f"plate {typed.comment}"), ("central", None),
     ]  # fmt: skip
-    assert typed.comment in await central_dump(session)
-    viewed = await session.scalar(
+    assert typed.comment in await central_dump(stack.session)
+    viewed = await stack.session.scalar(
         select(func.count()).where(AuditEntry.action == AuditAction.EVENT_REVIEW_TEXT_VIEWED)
     )
     assert viewed == 0
 
 
-@pytest.mark.usefixtures("regional_app")
 async def test_turning_regional_clears_what_was_delivered_and_holds_the_rest_until_delivered(
-    client: httpx.AsyncClient,
-    factory: Factory,
-    session: AsyncSession,
-    regional_db: Database,
-    app: FastAPI,
-    database: Database,
-    settings: Settings,
+    stack: Stack,
 ) -> None:
-    typed = Typed()
-    event_id, lead = await typed.make(client, factory, regional_db)
-    await deliver(app, database, settings)
+    typed, event_id, lead = await stack.typed()
+    await stack.deliver()
     later = canary("later")
-    corrected = await client.post(
+    corrected = await stack.client.post(
         f"/api/v1/events/{event_id}/corrections",
         json={"decision": "fault", "revision": 2, "comment": later, "note": "again"},
         headers=lead.headers,
     )
     assert corrected.status_code == 200, corrected.text
-    admin = await factory.reviewer(["eu"], Role.ADMIN)
 
-    changed = await set_policy(client, admin, "regional")
+    await stack.regional()
 
-    dump = await central_dump(session)
+    dump = await central_dump(stack.session)
     assert [c for c in typed.all if c in dump] == []
     assert later in dump  # revision 3 is not delivered yet: held until it is
-    audited = await session.scalar(
+    audited = await stack.session.scalar(
         select(AuditEntry.details)
         .where(AuditEntry.action == AuditAction.REGION_UPDATED)
         .order_by(AuditEntry.audit_id.desc())
         .limit(1)
     )
     assert audited == {"code": "eu", "review_text": "regional", "text_cleared_revisions": 2}
-    assert changed["code"] == "eu"
-    await deliver(app, database, settings)
-    assert later not in await central_dump(session)
+    await stack.deliver()
+    assert later not in await central_dump(stack.session)
 
 
-@pytest.mark.usefixtures("regional_app")
-async def test_text_the_region_no_longer_has_is_said_to_be_unavailable(
-    client: httpx.AsyncClient,
-    factory: Factory,
-    regional_db: Database,
-    app: FastAPI,
-    database: Database,
-    settings: Settings,
-) -> None:
-    typed = Typed()
-    admin = await factory.reviewer(["eu"], Role.ADMIN)
-    await factory.region("eu")
-    await set_policy(client, admin, "regional")
-    event_id, lead = await typed.make(client, factory, regional_db)
-    await deliver(app, database, settings)
-    async with regional_db.sessionmaker() as regional, regional.begin():
+async def test_text_the_region_no_longer_has_is_said_to_be_unavailable(stack: Stack) -> None:
+    await stack.regional()
+    _, event_id, lead = await stack.typed()
+    await stack.deliver()
+    async with stack.regional_db.sessionmaker() as regional, regional.begin():
         await regional.execute(text("DELETE FROM review_revisions WHERE revision = 1"))
 
-    response = await client.get(f"/api/v1/events/{event_id}/review-text", headers=lead.headers)
+    response = await stack.client.get(
+        f"/api/v1/events/{event_id}/review-text", headers=lead.headers
+    )
 
     assert response.status_code == 200, response.text
     assert [(r["source"], r["comment"]) for r in response.json()["revisions"]] == [
