@@ -40,6 +40,7 @@ FORM_CONTROLS = [
     "#comment",
     "#submit-review",
     "#skip",
+    "#escalate",
 ]
 
 

@@ -38,6 +38,26 @@ export function describe(error, context = {}) {
         text: "It was removed from your list.",
         gone: true,
       };
+    case "already_escalated":
+      return {
+        title: "This event is escalated already.",
+        text: "A lead decides it: review it, or give it back.",
+      };
+    case "revision_changed":
+      return {
+        title: "The review changed while you had it open.",
+        text: "Someone corrected it meanwhile. It was reloaded: check it, then try again.",
+      };
+    case "correction_not_allowed":
+      return { title: "You may not correct this review.", text: sentence(error.message) };
+    case "not_reviewed":
+      return { title: "This event has not been reviewed yet.", text: "Review it first; a correction changes a review." };
+    case "qa_task_not_found":
+      return {
+        title: "This QA task is no longer yours.",
+        text: "It was finished or handed to someone else. It was removed from your list.",
+        gone: true,
+      };
     case "nothing_held":
       return {
         title: "You hold no events right now.",

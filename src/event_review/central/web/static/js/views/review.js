@@ -30,10 +30,11 @@ export function mount(container, { open = null } = {}) {
     actions.submitReview();
   });
   ui.skipButton.addEventListener("click", () => actions.skip());
+  ui.escalateButton.addEventListener("click", () => actions.escalate());
   // Every choice and keystroke is kept at once: a reload loses nothing.
   ui.form.addEventListener("input", () => actions.keepDraft());
   ui.form.addEventListener("change", () => actions.keepDraft());
-  const releaseToasts = [ui.submitButton, ui.skipButton].map(keepClearOfToasts);
+  const releaseToasts = [ui.submitButton, ui.skipButton, ui.escalateButton].map(keepClearOfToasts);
   // The team's regions can change while the screen is open.
   const unsubscribe = session.onChange(() => renderQueue(view));
 

@@ -1,5 +1,5 @@
 // What the reviewer does on the review screen, and what the server answers:
-// claim a batch, open an event (and fetch its payload), submit, skip. Every
+// claim a batch, open an event (and fetch its payload), submit, skip, escalate. Every
 // request goes through api.js; failures become toasts or notices in plain words.
 // What the reviewer chose and typed is saved as a draft on every change; a
 // 422 is shown at the places of the form it names.
@@ -14,6 +14,7 @@ import { session } from "../../session.js";
 import { reloadForm } from "./form.js";
 import { createQueueActions, plural } from "./queue-actions.js";
 import { renderForm } from "./rendering.js";
+import { askEscalation } from "./escalate.js";
 import { chooseSkipReason } from "./skip.js";
 import { selected } from "./state.js";
 import { setStatus } from "./structure.js";
@@ -160,6 +161,17 @@ export function createActions(view) {
       ["Skipped. The event went back to the queue, for other reviewers first.", "info"]);
   }
 
+  /** Hand the open event to the region's leads, with a note of what to look at (e). */
+  async function escalate() {
+    const event = selected(state);
+    if (!event || state.busy || state.expired || event.queue === "escalated") return;
+    const choice = await askEscalation(event);
+    if (!choice || selected(state) !== event) return;
+    await finish(event,
+      () => api(`/api/v1/events/${event.event_id}/escalate`, { method: "POST", body: { note: choice.note } }),
+      [`Escalated: a lead of ${event.region_code.toUpperCase()} decides it now.`, "info"]);
+  }
+
   /** A key of the open event's form (a decision, a reason option, a rating digit); true when it answered something. */
   function answer(key) {
     if (ui.fieldset.disabled || !view.formView || !view.formView.press(key)) return false;
@@ -172,5 +184,5 @@ export function createActions(view) {
     if (!ui.fieldset.disabled && view.formView && view.formView.comment) view.formView.comment.focus();
   }
 
-  return { ...queue, loadPayload, submitReview, skip, answer, focusComment, keepDraft };
+  return { ...queue, loadPayload, submitReview, skip, escalate, answer, focusComment, keepDraft };
 }

@@ -15,6 +15,7 @@ function shortcuts(view) {
     j: () => actions.move(1),
     k: () => actions.move(-1),
     s: () => actions.skip(),
+    e: () => actions.escalate(),
     n: () => actions.nextBatch(),
     c: () => actions.focusComment(),
     x: () => extend(view),

@@ -9,7 +9,7 @@ import { describe } from "../../messages.js";
 import { prepareForms, showForm } from "./form.js";
 import { render, renderEvent, renderForm, renderQueue } from "./rendering.js";
 import { selectedIndex } from "./state.js";
-import { batchSize } from "./structure.js";
+import { batchSize, chosenQueue } from "./structure.js";
 
 export const plural = (n) => (n === 1 ? "" : "s");
 
@@ -127,10 +127,13 @@ export function createQueueActions(view) {
     batchButton.disabled = true;
     batchButton.textContent = "Getting events…";
     try {
+      // Leads choose the queue; reviewers have the one.
+      const queue = chosenQueue(ui);
       const batch = await api("/api/v1/assignments/next-batch", {
         method: "POST",
-        body: { size },
+        body: ui.queueSelect ? { size, queue } : { size },
       });
+      state.claimedQueue = queue;
       await showBatch(batch, { claimed: true });
       const count = batch.events.length;
       if (holding && count) {

@@ -16,7 +16,7 @@ function queueItem(view, event) {
   const level = priorityLevel(event.priority);
   const button = h("button", {
     type: "button",
-    class: "queue-item",
+    class: ["queue-item", event.queue === "escalated" ? "escalated" : null],
     "data-event-id": event.event_id,
     "aria-current": event.event_id === state.selectedId ? "true" : null,
     disabled: state.expired ? true : null,
@@ -24,6 +24,7 @@ function queueItem(view, event) {
     h("span", { class: ["badge", "prio", level], title: `Priority ${event.priority} (${level})` }, `P${event.priority}`),
     h("span", { class: "type" }, humanize(event.event_type)),
     h("span", { class: "badge region region-code" }, event.region_code.toUpperCase()),
+    event.queue === "escalated" ? h("span", { class: "badge warn flag" }, "Escalated") : null,
     h("span", { class: "meta" }, `${event.device_id || "unknown device"} · ${formatTime(event.occurred_at)} · `, timeAgo(event.occurred_at, serverNow())),
   );
   button.addEventListener("click", () => view.actions.select(event.event_id));
@@ -36,6 +37,13 @@ function queueMessage(state) {
   if (state.queueState === "loading") return h("p", null, "Loading your queue…");
   if (!state.events.length && !regions) {
     return [h("h3", null, "No region to review"), h("p", { id: "no-region" }, NO_REGION)];
+  }
+  if (state.queueState === "empty" && state.claimedQueue === "escalated") {
+    return [
+      h("h3", null, "Nothing escalated"),
+      h("p", null, `No reviewer of ${regions} is waiting for a lead's decision right now.`),
+      h("button", { class: "button", type: "button", id: "check-again" }, "Check again"),
+    ];
   }
   if (state.queueState === "empty") {
     return [
@@ -83,6 +91,9 @@ export function renderForm(view) {
   const { state, ui } = view;
   const reviewable = selected(state) !== null && !state.expired && view.formView !== null;
   ui.fieldset.disabled = !reviewable || state.busy;
+  // An escalated event is the lead's to decide: it goes up no further.
+  const event = selected(state);
+  ui.escalateButton.hidden = Boolean(event && event.queue === "escalated");
   ui.submitButton.textContent = "";
   ui.submitButton.append(state.busy ? "Submitting…" : "Submit review", h("kbd", { "aria-hidden": "true" }, "Enter"));
 }
@@ -96,6 +107,17 @@ function placeholder(state) {
         : "Get a batch from the queue on the left to start reviewing."),
     ),
   );
+}
+
+/** Why a reviewer escalated the event, for the lead who holds it now; null for any other event. */
+function escalation(event) {
+  if (event.queue !== "escalated") return null;
+  return h("div", { class: "notice warn escalation", id: "escalation-note" },
+    h("div", { class: "notice-body" },
+      h("p", { class: "notice-title" },
+        `Escalated by ${event.escalated_by || "a reviewer"}`,
+        event.escalated_at ? [" · ", timeAgo(event.escalated_at, serverNow())] : null),
+      h("p", { class: "escalation-text" }, event.escalation_note || "No note.")));
 }
 
 /** The open event's head, and its payload: from memory, or fetched now. */
@@ -122,7 +144,7 @@ export function renderEvent(view) {
         h("span", { class: "mono subtle", title: "External event id" }, event.external_event_id),
       ),
     ),
-    h("div", { class: "scroll" }, body),
+    h("div", { class: "scroll" }, escalation(event), body),
   );
   const payload = state.payloads.get(event.event_id);
   if (payload) {

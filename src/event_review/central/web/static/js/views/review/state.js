@@ -13,6 +13,7 @@ export function createState({ open = null } = {}) {
     payloadRequest: null,
     forms: new Map(), // event id -> {form, error, promise}: the form it is reviewed with (form.js)
     queueState: "loading", // loading | held | none | empty | done
+    claimedQueue: "review", // the queue of the last claim: "escalated" when a lead asked for those
     holdUntil: null, // past this the server extends no lease of the batch
     busy: false,
     warned: false,

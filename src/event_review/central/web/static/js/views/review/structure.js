@@ -3,9 +3,31 @@
 // form itself is the open event's (form.js puts it in the fieldset).
 
 import { h, notice, replace } from "../../dom.js";
+import { session } from "../../session.js";
 
 const MAX_BATCH = 100; // the server's limit (assignment/schemas.py)
 const BATCH_SIZE_KEY = "event-review.batch-size";
+const QUEUE_KEY = "event-review.queue";
+// Leads and admins also claim what reviewers escalated (BatchRequest.queue).
+const QUEUES = [["review", "Events to review"], ["escalated", "Escalated to leads"]];
+
+/** Which queue the next batch comes from: "review", or "escalated" for a lead who chose it. */
+export function chosenQueue(ui) {
+  return ui.queueSelect ? ui.queueSelect.value : "review";
+}
+
+function queueChoice(ui) {
+  if (!session.hasRole("lead", "admin")) return null;
+  ui.queueSelect = h("select", { id: "claim-queue", name: "queue" },
+    QUEUES.map(([value, text]) => h("option", { value }, text)));
+  ui.queueSelect.value = localStorage.getItem(QUEUE_KEY) === "escalated" ? "escalated" : "review";
+  ui.queueSelect.addEventListener("change", () => localStorage.setItem(QUEUE_KEY, ui.queueSelect.value));
+  // Esc hands the keys back to the shortcuts, as in the other fields.
+  ui.queueSelect.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") ui.queueSelect.blur();
+  });
+  return h("div", { class: "field queue-choice" }, h("label", { for: "claim-queue" }, "Claim from"), ui.queueSelect);
+}
 
 /** The batch size typed, as a whole number 1–100, or null when it is not one. */
 export function batchSize(ui) {
@@ -34,6 +56,7 @@ function queuePanel(ui) {
   });
   ui.batchButton = h("button", { class: "button primary", type: "submit", id: "next-batch" }, "Get next batch");
   ui.batchForm = h("form", { class: "batch-form", "aria-label": "Claim events", novalidate: true },
+    queueChoice(ui),
     h("div", { class: "batch-row" },
       h("div", { class: "field" }, h("label", { for: "batch-size" }, "Batch size"), ui.sizeInput),
       ui.batchButton),
@@ -57,6 +80,7 @@ function queuePanel(ui) {
 function reviewPanel(ui) {
   ui.submitButton = h("button", { class: "button primary wide", type: "submit", id: "submit-review" }, "Submit review", h("kbd", { "aria-hidden": "true" }, "Enter"));
   ui.skipButton = h("button", { class: "button wide", type: "button", id: "skip", "aria-haspopup": "dialog" }, "Skip…", h("kbd", { "aria-hidden": "true" }, "s"));
+  ui.escalateButton = h("button", { class: "button wide", type: "button", id: "escalate", "aria-haspopup": "dialog" }, "Escalate…", h("kbd", { "aria-hidden": "true" }, "e"));
   ui.formStatus = h("div", { class: "form-status", id: "form-status", "aria-live": "polite" });
   // The event's form goes in front of the status line (form.js); until then, this.
   ui.formPlaceholder = h("p", { class: "form-placeholder", id: "form-placeholder" }, "Open an event to see its review form.");
@@ -64,7 +88,7 @@ function reviewPanel(ui) {
   ui.fieldset = h("fieldset", { class: "review-fields" },
     ui.formPlaceholder,
     ui.formStatus,
-    h("div", { class: "form-actions" }, ui.submitButton, ui.skipButton));
+    h("div", { class: "form-actions" }, ui.submitButton, h("div", { class: "form-actions-row" }, ui.skipButton, ui.escalateButton)));
   ui.form = h("form", { class: "review-form", id: "review-form", "aria-labelledby": "review-title", novalidate: true }, ui.fieldset);
   ui.formHead = h("div", { class: "form-head", id: "form-head" });
   ui.reviewPanel = h("aside", { class: "review-panel", "aria-labelledby": "review-title" },
