@@ -53,3 +53,27 @@ export function answerRows(event, form) {
   rows.push(["Comment", event.review_comment]);
   return rows;
 }
+
+/** A revision (GET /events/{id}/revisions) in the shape answerRows reads. */
+export function revisionAsReview(revision) {
+  return {
+    review_form_key: revision.form_key,
+    review_form_version: revision.form_version,
+    review_decision: revision.decision,
+    review_rating: revision.rating,
+    review_comment: revision.comment,
+    review_answers: revision.answers,
+  };
+}
+
+/** What an event's review holds, in the terms a form's controls are filled with (answers.js writeAnswers). */
+export function reviewAnswers(event) {
+  const answers = event.review_answers || {};
+  return {
+    decision: event.review_decision,
+    rating: event.review_rating,
+    comment: event.review_comment || "",
+    reasons: answers.reasons || {},
+    fields: answers.fields || {},
+  };
+}

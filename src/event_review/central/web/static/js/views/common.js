@@ -13,9 +13,9 @@ export function pageHead(title, subtitle, ...actions) {
   );
 }
 
-export function table(id, headings, body) {
+export function table(id, headings, body, { cls = null } = {}) {
   return h("div", { class: "table-wrap" },
-    h("table", { class: "data", id },
+    h("table", { class: ["data", cls], id },
       h("thead", null, h("tr", null, headings.map((heading) => {
         const [text, cls] = Array.isArray(heading) ? heading : [heading, null];
         // A column of buttons still gets a header a screen reader can announce.

@@ -1,15 +1,20 @@
 // One event by link (#/events/ID), to share or bookmark. An event the reviewer
 // holds opens on the review screen, ready to review; any other event they may
-// see is shown read-only, with its status and its review in the terms of the
-// form version it was made with. Anything else is one answer, 404: the server
-// does not say whether an event exists.
+// see is shown read-only, with its status, its review in the terms of the
+// form version it was made with, and the review's history. Its reviewer, or a
+// lead or admin of its region, can correct the review here (event/correction.js).
+// Anything else is one answer, 404: the server does not say whether an event
+// exists.
 
 import { api, ApiError, serverNow } from "../api.js";
-import { formatDateTime, h, humanize, notice, priorityLevel, replace, timeAgo } from "../dom.js";
+import { formatDateTime, h, humanize, notice, priorityLevel, replace, timeAgo, toast } from "../dom.js";
 import { eventForm } from "../forms/cache.js";
 import { answerRows } from "../forms/summary.js";
 import { describe } from "../messages.js";
 import { session } from "../session.js";
+import { messageRow, table } from "./common.js";
+import { createCorrection } from "./event/correction.js";
+import { showHistory } from "./event/history.js";
 import * as review from "./review.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -44,40 +49,57 @@ async function reviewForm(event) {
   }
 }
 
-function details(event, form) {
+/** Whether the user may try to correct the review: "own" (its reviewer), "oversee" (a lead or admin of the region), or null. */
+function correctionRight(event, latest) {
+  const me = session.me;
+  if (!latest) return null;
+  if (event.review_user_id === me.user_id && latest.reviewer === me.username) return "own";
+  if (session.hasRole("lead", "admin") && (me.regions || []).includes(event.region_code)) return "oversee";
+  return null;
+}
+
+function statusCard(event) {
+  return h("section", { class: "card", "aria-labelledby": "event-status-title" },
+    h("div", { class: "card-head" },
+      h("h2", { id: "event-status-title" }, "Status"),
+      h("span", { class: ["badge", event.status === "completed" ? "ok" : null], id: "event-status" }, STATUS[event.status] || humanize(event.status))),
+    h("div", { class: "table-wrap" }, h("table", { class: "fields wide", id: "event-fields" },
+      h("tbody", null,
+        row("Region", event.region_code.toUpperCase()),
+        row("Priority", h("span", { class: ["badge", priorityLevel(event.priority)] }, String(event.priority))),
+        row("Device", event.device_id),
+        row("Occurred", [formatDateTime(event.occurred_at), " (", timeAgo(event.occurred_at, serverNow()), ")"]),
+        row("External id", h("span", { class: "mono" }, event.external_event_id)),
+        row("Event id", h("span", { class: "mono" }, event.event_id)),
+        event.escalation_note ? row("Escalated", `${event.escalated_by || "A reviewer"}: ${event.escalation_note}`) : null,
+      ))));
+}
+
+function reviewCard(event, form, correctButton) {
   const reviewed = event.review_decision !== null;
-  return h("div", { class: "page" },
-    h("div", { class: "page-head" },
-      h("div", null,
-        h("h1", { id: "event-page-title" }, humanize(event.event_type)),
-        h("p", { class: "muted" }, "Read-only: you do not hold this event."))),
-    h("div", { class: "stack" },
-      h("section", { class: "card", "aria-labelledby": "event-status-title" },
-        h("div", { class: "card-head" },
-          h("h2", { id: "event-status-title" }, "Status"),
-          h("span", { class: ["badge", event.status === "completed" ? "ok" : null], id: "event-status" }, STATUS[event.status] || humanize(event.status))),
-        h("div", { class: "table-wrap" }, h("table", { class: "fields wide", id: "event-fields" },
-          h("tbody", null,
-            row("Region", event.region_code.toUpperCase()),
-            row("Priority", h("span", { class: ["badge", priorityLevel(event.priority)] }, String(event.priority))),
-            row("Device", event.device_id),
-            row("Occurred", [formatDateTime(event.occurred_at), " (", timeAgo(event.occurred_at, serverNow()), ")"]),
-            row("External id", h("span", { class: "mono" }, event.external_event_id)),
-            row("Event id", h("span", { class: "mono" }, event.event_id)),
-          )))),
-      h("section", { class: "card", "aria-labelledby": "event-review-title" },
-        h("div", { class: "card-head" }, h("h2", { id: "event-review-title" }, "Review")),
-        reviewed
-          ? h("div", { class: "table-wrap" }, h("table", { class: "fields wide", id: "event-review" }, h("tbody", null,
-              answerRows(event, form).map(([label, value]) => row(label, value)),
-              row("Reviewed", formatDateTime(event.reviewed_at)))))
-          : h("p", { class: "card-body muted" }, "Not reviewed yet.")),
-    ));
+  return h("section", { class: "card", "aria-labelledby": "event-review-title" },
+    h("div", { class: "card-head" },
+      h("h2", { id: "event-review-title" }, "Review"),
+      reviewed && event.review_revision ? h("div", { class: "row" }, h("span", { class: "muted" }, `Revision ${event.review_revision}`), correctButton) : null),
+    reviewed
+      ? h("div", { class: "table-wrap" }, h("table", { class: "fields wide", id: "event-review" }, h("tbody", null,
+          answerRows(event, form).map(([label, value]) => row(label, value)),
+          row("Reviewed", formatDateTime(event.reviewed_at)))))
+      : h("p", { class: "card-body muted" }, "Not reviewed yet."));
+}
+
+function historyCard(body) {
+  return h("section", { class: "card", id: "event-history-card", "aria-labelledby": "event-history-title" },
+    h("div", { class: "card-head" }, h("h2", { id: "event-history-title" }, "History")),
+    table("event-history", ["Revision", "Kind", "By", "Form", "Answers", "Note"], body, { cls: "history" }));
 }
 
 export function mount(container, { param }) {
   let inner = null;
   let stopped = false;
+  let correction = null;
+  // Said above the page and kept across a reload of it (a 409 explains itself there).
+  const pageStatus = h("div", { id: "event-page-status" });
   const status = h("div", { class: "page" }, h("h1", null, "Event"), h("p", { class: "muted" }, "Loading the event…"));
   container.append(status);
 
@@ -85,20 +107,7 @@ export function mount(container, { param }) {
     replace(status, h("h1", null, "Event"), notice("error", title, text, [h("a", { class: "button small", href: "#/review" }, "Back to your queue")]));
   }
 
-  if (!param || !UUID.test(param)) {
-    problem("This is not a link to an event.", "An event link ends in the event's id, like #/events/3f2b1c9e-….");
-    return () => {};
-  }
-  api(`/api/v1/events/${param}`).then(async (event) => {
-    if (stopped) return;
-    if (heldByMe(event)) {
-      container.removeChild(status);
-      inner = review.mount(container, { open: event.event_id });
-      return;
-    }
-    const form = await reviewForm(event);
-    if (!stopped) replace(container, details(event, form));
-  }).catch((error) => {
+  function failed(error) {
     if (!(error instanceof ApiError)) throw error;
     if (stopped || error.status === 401) return;
     if (error.code === "event_not_found") {
@@ -107,9 +116,79 @@ export function mount(container, { param }) {
       const message = describe(error);
       problem(message.title, message.text);
     }
-  });
+  }
+
+  function show(event, form, revisions) {
+    if (correction) correction.destroy();
+    correction = null;
+    const latest = revisions.length ? revisions[revisions.length - 1] : null;
+    const right = event.review_decision !== null && form ? correctionRight(event, latest) : null;
+    let correctButton = null;
+    if (right) {
+      correction = createCorrection({
+        event, form, own: right === "own",
+        corrected: (done) => {
+          replace(pageStatus);
+          toast(`Corrected: the review is at revision ${done.review_revision} now, on its way to ${done.region_code.toUpperCase()}.`, "ok");
+          load();
+        },
+        changed: (error) => {
+          const message = describe(error);
+          replace(pageStatus, notice("warn", message.title, message.text));
+          load();
+        },
+      });
+      correctButton = h("button", { class: "button small", type: "button", id: "correct-review", "aria-controls": "correction" },
+        right === "own" ? "Correct your review" : "Correct this review");
+      correctButton.addEventListener("click", () => correction.open());
+      correction.cancel.addEventListener("click", () => {
+        correction.close();
+        correctButton.focus();
+      });
+    }
+    const history = h("tbody", null, messageRow(6, "Loading…"));
+    replace(container, h("div", { class: "page" },
+      h("div", { class: "page-head" },
+        h("div", null,
+          h("h1", { id: "event-page-title" }, humanize(event.event_type)),
+          h("p", { class: "muted" }, "Read-only: you do not hold this event."))),
+      pageStatus,
+      h("div", { class: "stack" },
+        statusCard(event),
+        reviewCard(event, form, correctButton),
+        correction ? correction.card : null,
+        revisions.length ? historyCard(history) : null)));
+    if (revisions.length) {
+      showHistory(history, revisions).catch((error) => {
+        if (error.status !== 401) replace(history, messageRow(6, "The history could not be loaded."));
+      });
+    }
+  }
+
+  async function load() {
+    const event = await api(`/api/v1/events/${param}`);
+    if (stopped) return;
+    if (heldByMe(event)) {
+      replace(container);
+      inner = review.mount(container, { open: event.event_id });
+      return;
+    }
+    const reviewed = event.review_decision !== null;
+    const [form, revisions] = await Promise.all([
+      reviewForm(event),
+      reviewed ? api(`/api/v1/events/${param}/revisions`) : [],
+    ]);
+    if (!stopped) show(event, form, revisions);
+  }
+
+  if (!param || !UUID.test(param)) {
+    problem("This is not a link to an event.", "An event link ends in the event's id, like #/events/3f2b1c9e-….");
+    return () => {};
+  }
+  load().catch(failed);
   return () => {
     stopped = true;
+    if (correction) correction.destroy();
     if (inner) inner();
   };
 }
