@@ -1,4 +1,4 @@
-// Entry point: session, routing (#/review, #/dashboard, #/forms, #/events/ID, ...), the
+// Entry point: session, routing (#/review, #/qa, #/dashboard, #/forms, #/events/ID, ...), the
 // top bar. Each view is a module with mount(container) -> unmount().
 
 import { api, onUnauthorized } from "./api.js";
@@ -12,6 +12,7 @@ import * as dashboard from "./views/dashboard.js";
 import * as eventPage from "./views/event.js";
 import * as forms from "./views/forms.js";
 import * as login from "./views/login.js";
+import * as qa from "./views/qa.js";
 import * as regions from "./views/regions.js";
 import * as review from "./views/review.js";
 import * as teams from "./views/teams.js";
@@ -19,7 +20,8 @@ import * as users from "./views/users.js";
 import * as writebacks from "./views/writebacks.js";
 
 const ROUTES = {
-  review: { title: "Review", roles: ["reviewer", "lead", "admin"], view: review },
+  review: { title: "Review", roles: ["reviewer", "qa", "lead", "admin"], view: review },
+  qa: { title: "QA", roles: ["qa", "lead", "admin"], view: qa },
   dashboard: { title: "Dashboard", roles: ["lead", "admin"], view: dashboard },
   writebacks: { title: "Write-backs", roles: ["admin"], view: writebacks },
   audit: { title: "Audit log", roles: ["admin"], view: audit },
@@ -28,7 +30,7 @@ const ROUTES = {
   users: { title: "Users", roles: ["admin"], view: users },
   forms: { title: "Forms", roles: ["lead", "admin"], view: forms },
   // A link to one event (#/events/ID), to share or bookmark; not in the menu.
-  events: { title: "Event", roles: ["reviewer", "lead", "admin"], view: eventPage, hidden: true },
+  events: { title: "Event", roles: ["reviewer", "qa", "lead", "admin"], view: eventPage, hidden: true },
 };
 // Who the user is can change while they work (an admin maps a region to the
 // team, or changes their role): asked again this often, and on focus.

@@ -1,12 +1,13 @@
 // Leads' and admins' dashboard: queue counts per region and status, the
-// oldest pending age, write-back health and two pygal charts. Polls every 10 s
-// while the tab is visible.
+// oldest pending age, write-back health, two pygal charts and the QA agreement
+// of one form (dashboard/agreement.js). Polls every 10 s while the tab is visible.
 
 import { api } from "../api.js";
 import { loadChart } from "../charts.js";
 import { formatAge, formatNumber, formatTime, h, notice, replace } from "../dom.js";
 import { describe } from "../messages.js";
 import { session } from "../session.js";
+import { createAgreement } from "./dashboard/agreement.js";
 
 const POLL_MS = 10_000;
 const WINDOWS = [[6, "Last 6 hours"], [24, "Last 24 hours"], [168, "Last 7 days"]];
@@ -47,6 +48,7 @@ export function mount(container) {
     stat("Awaiting write-back", "—"), stat("Failed write-backs", "—"), stat("Reviews, last hour", "—"));
   const tableBody = h("tbody", null, h("tr", null, h("td", { class: "empty", colspan: 6 }, "Loading…")));
   const images = new Map();
+  const agreement = createAgreement();
 
   const scope = session.hasRole("admin") ? "All regions" : `Your regions: ${(session.me.regions || []).map((r) => r.toUpperCase()).join(", ")}`;
   container.append(
@@ -83,6 +85,7 @@ export function mount(container) {
           return h("figure", { class: "card chart-figure" }, h("div", { class: "chart-frame" }, img), caption);
         }),
       ),
+      agreement.card,
     ),
   );
 
@@ -119,6 +122,8 @@ export function mount(container) {
   async function refresh() {
     if (stopped || inFlight) return;
     inFlight = true;
+    // Its own errors stay in its card: the counts above still update.
+    agreement.refresh();
     try {
       const [data] = await Promise.all([
         api("/api/v1/admin/dashboard"),

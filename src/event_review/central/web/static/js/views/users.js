@@ -6,7 +6,8 @@ import { confirmDialog, formatDateTime, h, replace, toast } from "../dom.js";
 import { session } from "../session.js";
 import { editableRow, errorNotice, fetchAll, field, messageRow, onSubmit, pageHead, pager, PAGE_SIZE, table } from "./common.js";
 
-const ROLES = ["reviewer", "lead", "admin"];
+// qa: a reviewer who also judges colleagues' reviews (#/qa).
+const ROLES = ["reviewer", "qa", "lead", "admin"];
 
 function teamSelect(teams, value, label) {
   const select = h("select", { "aria-label": label },
