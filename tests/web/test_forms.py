@@ -74,6 +74,7 @@ async def test_a_reviewer_answers_the_collision_form_with_the_keyboard_alone(
     keys = page.locator("#form-shortcuts")
     await expect(keys).to_contain_text("Confirmed collision")
     await expect(keys).to_contain_text("Cause of the false trigger: Pothole or speed bump")
+    assert await accessibility_problems(page) == []
     await page.keyboard.press("Escape")
 
     # The reasons come with the decision that asks for them.
@@ -93,6 +94,7 @@ async def test_a_reviewer_answers_the_collision_form_with_the_keyboard_alone(
     ).not_to_be_checked()
     await page.keyboard.press("2")
     await expect(page.get_by_role("radio", name="2", exact=True)).to_be_checked()
+    assert await accessibility_problems(page) == []
 
     # z still zooms the image with a form open.
     await page.keyboard.press("z")
