@@ -82,8 +82,11 @@ async def hand_over(platform: Platform, username: str, *, event_type: str, regio
         )
         return str(rows[0]["event_id"]) if rows else None
 
+    # The simulator makes an event of each type every 20 s or so per region.
     return await wait_until_async(
-        assigned, message=f"no pending {event_type} event in {region} to hand to {username}"
+        assigned,
+        message=f"no pending {event_type} event in {region} to hand to {username}",
+        timeout=120,
     )
 
 
