@@ -470,6 +470,13 @@ async def test_a_long_form_and_the_editor_fit_a_phone_and_200_percent_zoom(
         for control in controls:
             assert await fully_visible(control) is None, (name, control)
         assert await horizontal_overflow(page) == 0, name
+        # One column: every part of the form as wide as the next.
+        widths = {
+            round(box["width"])
+            for part in (".decision-field", ".reason-field", ".rating-field", ".wide-field")
+            if (box := await page.locator(f"#review-form {part}").bounding_box())
+        }
+        assert len(widths) == 1, (name, widths)
 
         admin = await new_session(f"admin-{name}", viewport, scale)
         await admin.login(platform.url, "admin")
