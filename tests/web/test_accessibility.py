@@ -80,6 +80,8 @@ async def test_every_view_passes_axe_and_has_one_h1_and_labelled_tables(
         "regions": "#regions-table tbody tr",
         "teams": "#teams-table tbody tr",
         "users": "#users-table tbody tr",
+        "forms": '#forms-table tr[data-form="default"]',
+        "qa": "#qa-message h3",
     }
     for view, loaded in pages.items():
         await page.goto(f"{platform.url}/#/{view}")

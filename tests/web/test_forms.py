@@ -184,6 +184,8 @@ async def test_what_the_form_asks_for_is_refused_next_to_where_it_belongs(
     await page.keyboard.press("Escape")
     await page.keyboard.press("u")
     await expect(cause).to_be_hidden()
+    # The decision's own guidance (Markdown) shows while it is chosen.
+    await expect(page.locator("#decision-description em")).to_have_text("the camera was covered")
     await page.keyboard.press("Enter")
     await expect(page.locator("#error-comment")).to_have_text(
         "A comment is required to 'Cannot tell'."
