@@ -182,11 +182,17 @@ document.getElementById("logout-button").addEventListener("click", async () => {
 });
 
 const shortcuts = document.getElementById("shortcuts-dialog");
-document.getElementById("shortcuts-button").addEventListener("click", () => shortcuts.showModal());
+function showShortcuts() {
+  // The QA screen's keys, for those who have it.
+  const qa = session.hasRole(...ROUTES.qa.roles);
+  for (const id of ["qa-shortcuts-title", "qa-shortcuts"]) document.getElementById(id).hidden = !qa;
+  shortcuts.showModal();
+}
+document.getElementById("shortcuts-button").addEventListener("click", showShortcuts);
 document.addEventListener("keydown", (event) => {
   if (event.key !== "?" || !session.me || isTyping(event.target, event.key) || document.querySelector("dialog[open]")) return;
   event.preventDefault();
-  shortcuts.showModal();
+  showShortcuts();
 });
 
 // The skip link moves focus; it must not change the route in the hash.
