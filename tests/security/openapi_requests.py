@@ -163,9 +163,14 @@ def _body_slots(
 def slots(operation: Operation) -> list[Slot]:
     found: list[Slot] = []
     for parameter in operation.operation.get("parameters", []):
-        kind = resolve(operation.spec, parameter["schema"]).get("type", "string")
-        where = parameter["in"]
-        found.append(Slot(where, parameter["name"], (where, parameter["name"]), kind))
+        schema = resolve(operation.spec, parameter["schema"])
+        kind = schema.get("type", "string")
+        where, name = parameter["in"], parameter["name"]
+        if kind == "array":  # a repeated parameter (?region=eu&region=us): its first value
+            item = resolve(operation.spec, schema["items"]).get("type", "string")
+            found.append(Slot(where, name, (where, name, 0), item))
+        else:
+            found.append(Slot(where, name, (where, name), kind))
     body = operation.body_schema()
     if body is not None:
         found.extend(_body_slots(operation.spec, body, ("body",), example(operation.spec, body)))
@@ -204,7 +209,10 @@ class Request:
         if slot.where == "path":
             changed.path_params[slot.name] = value
         elif slot.where == "query":
-            changed.query[slot.name] = value
+            if len(slot.loc) == 3:  # the first value of a repeated parameter
+                changed.query[slot.name] = [value, *changed.query[slot.name][1:]]
+            else:
+                changed.query[slot.name] = value
         elif slot.where == "header":
             changed.headers[slot.name] = value
         else:
@@ -222,7 +230,8 @@ class Request:
         if slot.where == "path":
             return self.path_params[slot.name]
         if slot.where == "query":
-            return self.query[slot.name]
+            value = self.query[slot.name]
+            return value[0] if len(slot.loc) == 3 else value
         if slot.where == "header":
             return self.headers[slot.name]
         node = self.body

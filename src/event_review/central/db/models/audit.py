@@ -63,6 +63,17 @@ class AuditAction(StrEnum):
     WRITEBACK_RETRIED = "writeback.retried"
 
 
+# What a reviewer's history lists: what they decided, corrected, passed on or judged.
+HISTORY_ACTIONS = (
+    AuditAction.EVENT_REVIEWED,
+    AuditAction.EVENT_CORRECTED,
+    AuditAction.EVENT_SKIPPED,
+    AuditAction.EVENT_ESCALATED,
+    AuditAction.QA_VERDICT,
+)
+HISTORY_SQL = ", ".join(f"'{a.value}'" for a in HISTORY_ACTIONS)
+
+
 class AuditEntry(Base):
     """Who did what to which event, and when. Never payload content.
 
@@ -73,6 +84,15 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_event_id", "event_id", postgresql_where=text("event_id IS NOT NULL")),
         Index("ix_audit_log_occurred_at", "occurred_at"),
+        # A reviewer's own history, newest first; only the actions it lists, so
+        # the far more frequent assignment rows cost nothing more to write.
+        Index(
+            "ix_audit_log_history",
+            "actor",
+            "occurred_at",
+            "audit_id",
+            postgresql_where=text(f"action IN ({HISTORY_SQL})"),
+        ),
     )
 
     audit_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

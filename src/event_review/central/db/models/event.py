@@ -94,6 +94,25 @@ class Event(Base):
             "lease_expires_at",
             postgresql_where=text("status = 'assigned'"),
         ),
+        # Searches walk one region's slice of these in order (central.search):
+        # newest ingested, on a device, newest reviewed, by a reviewer.
+        Index("ix_events_search_ingested", "region_code", "created_at", "event_id"),
+        Index("ix_events_search_device", "region_code", "device_id", "created_at", "event_id"),
+        Index(
+            "ix_events_search_reviewed",
+            "region_code",
+            "reviewed_at",
+            "event_id",
+            postgresql_where=text("reviewed_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_events_search_reviewer",
+            "region_code",
+            "review_user_id",
+            "reviewed_at",
+            "event_id",
+            postgresql_where=text("reviewed_at IS NOT NULL"),
+        ),
     )
 
     event_id: Mapped[uuid.UUID] = mapped_column(

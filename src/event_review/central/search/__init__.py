@@ -1,0 +1,1 @@
+"""Finding events and reviews again: filtered, newest first, paged by keyset."""

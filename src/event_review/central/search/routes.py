@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, StringConstraints
+
+from event_review.central.db.models import EventStatus
+from event_review.central.identity.dependencies import CurrentPrincipal, Overseer
+from event_review.central.paging import DEFAULT_PAGE, Limit
+from event_review.central.search import service
+from event_review.central.search.filters import EventFilters, SortBy, Window
+from event_review.central.search.schemas import EventPage, HistoryPage
+from event_review.contracts.errors import documented
+from event_review.contracts.fields import LINE, ExternalEventId, RegionCode
+from event_review.runtime.database import DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="From the previous page."),
+]
+Since = Annotated[AwareDatetime | None, Query(description="From this time on (inclusive).")]
+Until = Annotated[AwareDatetime | None, Query(description="Before this time (exclusive).")]
+
+
+@router.get(
+    "/search/events",
+    response_model=EventPage,
+    responses=documented(
+        e403="Leads and admins; a lead only within the team's regions (`region_not_in_team`)",
+        e404="An admin named a region that does not exist (`unknown_region`)",
+    ),
+)
+async def search_events(
+    overseer: Overseer,
+    session: DbSession,
+    region: Annotated[list[RegionCode], Query(max_length=16)] = [],  # noqa: B006 (FastAPI copies it)
+    status: Annotated[list[EventStatus], Query(max_length=4)] = [],  # noqa: B006
+    event_type: Annotated[str | None, Query(min_length=1, max_length=64), LINE] = None,
+    device_id: Annotated[str | None, Query(min_length=1, max_length=128), LINE] = None,
+    external_event_id: Annotated[ExternalEventId | None, Query()] = None,
+    decision: Annotated[Key | None, Query()] = None,
+    reason: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z][a-z0-9_]{0,31}:[a-z][a-z0-9_]{0,31}$",
+            description="`list:code`: the review gave this reason code in this list.",
+        ),
+    ] = None,
+    reviewer: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="A username."), LINE
+    ] = None,
+    occurred_from: Since = None,
+    occurred_until: Until = None,
+    ingested_from: Since = None,
+    ingested_until: Until = None,
+    reviewed_from: Since = None,
+    reviewed_until: Until = None,
+    sort: Annotated[
+        SortBy,
+        Query(description="`ingested` (every event) or `reviewed` (reviewed events only)."),
+    ] = SortBy.INGESTED,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> EventPage:
+    """Events and their review outcomes, newest first, in pages that stay fast however deep:
+    every filter given must hold. Metadata and outcomes only, never payloads."""
+    reasons = tuple(reason.split(":", 1)) if reason else None
+    filters = EventFilters(
+        statuses=tuple(status),
+        event_type=event_type,
+        device_id=device_id,
+        external_event_id=external_event_id,
+        decision=decision,
+        reason=(reasons[0], reasons[1]) if reasons else None,
+        occurred=Window(occurred_from, occurred_until),
+        ingested=Window(ingested_from, ingested_until),
+        reviewed=Window(reviewed_from, reviewed_until),
+    )
+    return await service.search_events(
+        session, overseer, region, filters, reviewer, sort, cursor, limit
+    )
+
+
+@router.get("/me/history", response_model=HistoryPage)
+async def own_history(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> HistoryPage:
+    """What you reviewed, corrected, skipped, escalated and judged in QA, newest first."""
+    return await service.own_history(session, principal, cursor, limit)

@@ -1,0 +1,94 @@
+"""Who searches what: leads within their team's regions, admins anywhere; everyone their
+own history."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from event_review.central.audit.schemas import AuditOut
+from event_review.central.db.models import Event, Role
+from event_review.central.events.schemas import EventOut
+from event_review.central.identity.principal import Principal
+from event_review.central.regions import repository as regions
+from event_review.central.regions.service import known_codes
+from event_review.central.search import cursor, repository
+from event_review.central.search.filters import EventFilters, SortBy
+from event_review.central.search.schemas import EventPage, HistoryPage
+from event_review.central.users import repository as users
+from event_review.runtime.errors import Forbidden
+
+T = TypeVar("T")
+
+
+async def _scope(session: AsyncSession, principal: Principal, named: Sequence[str]) -> set[str]:
+    """The regions searched: those named, or every one the caller sees."""
+    if principal.role is Role.ADMIN:
+        if named:
+            return set(await known_codes(session, named))
+        return {r.code for r in await regions.list_regions(session)}
+    outside = sorted(set(named) - principal.region_codes)
+    if outside:
+        raise Forbidden(
+            f"your team does not cover {', '.join(outside)}; search within "
+            f"{', '.join(sorted(principal.region_codes)) or 'no region'}",
+            code="region_not_in_team",
+        )
+    return set(named) or set(principal.region_codes)
+
+
+def _next(rows: Sequence[T], limit: int, key: Callable[[T], tuple[datetime, str]]) -> str | None:
+    """The cursor after the page's last row, when `rows` (limit + 1) say there is more."""
+    if len(rows) <= limit:
+        return None
+    value, row_id = key(rows[limit - 1])
+    return cursor.encode(cursor.Position(value, row_id))
+
+
+def _sort_key(sort: SortBy) -> Callable[[Event], tuple[datetime, str]]:
+    def key(event: Event) -> tuple[datetime, str]:
+        value = event.created_at if sort is SortBy.INGESTED else event.reviewed_at
+        assert value is not None  # sorting by review time lists reviewed events only
+        return value, str(event.event_id)
+
+    return key
+
+
+async def search_events(
+    session: AsyncSession,
+    principal: Principal,
+    named_regions: Sequence[str],
+    filters: EventFilters,
+    reviewer: str | None,
+    sort: SortBy,
+    after: str | None,
+    limit: int,
+) -> EventPage:
+    position = cursor.decode(after, id_kind=uuid.UUID) if after else None
+    scope = await _scope(session, principal, named_regions)
+    if reviewer is not None:
+        user = await users.get_user(session, reviewer)
+        if user is None:  # nobody of that name, so nobody of that name reviewed anything
+            return EventPage(items=[], next_cursor=None)
+        filters = replace(filters, reviewer_id=user.user_id)
+    rows = await repository.search(session, scope, filters, sort, position, limit)
+    return EventPage(
+        items=[EventOut.model_validate(e) for e in rows[:limit]],
+        next_cursor=_next(rows, limit, _sort_key(sort)),
+    )
+
+
+async def own_history(
+    session: AsyncSession, principal: Principal, after: str | None, limit: int
+) -> HistoryPage:
+    position = cursor.decode(after, id_kind=int) if after else None
+    rows = await repository.history(session, principal.actor, position, limit)
+    return HistoryPage(
+        items=[AuditOut.model_validate(r) for r in rows[:limit]],
+        next_cursor=_next(rows, limit, lambda r: (r.occurred_at, str(r.audit_id))),
+    )
