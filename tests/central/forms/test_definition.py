@@ -51,9 +51,11 @@ def _broken(change: str) -> dict[str, Any]:
     document = copy.deepcopy(example())
     collision = document["forms"][0]
     if change == "duplicate decision":
-        collision["decisions"].append(dict(collision["decisions"][0], hotkey="z"))
+        collision["decisions"].append(dict(collision["decisions"][0], hotkey="q"))
     elif change == "reserved hotkey":
         collision["decisions"][0]["hotkey"] = "j"
+    elif change == "the zoom key":
+        collision["decisions"][0]["hotkey"] = "z"
     elif change == "digit hotkey with a rating":
         collision["decisions"][0]["hotkey"] = "3"
     elif change == "hotkey twice":
@@ -90,6 +92,7 @@ def _broken(change: str) -> dict[str, Any]:
     [
         "duplicate decision",
         "reserved hotkey",
+        "the zoom key",
         "digit hotkey with a rating",
         "hotkey twice",
         "unknown reason list",

@@ -29,8 +29,9 @@ from event_review.contracts.fields import LINE, TEXT, AnswerKey, FormKey, Region
 DEFAULT_KEY = "default"
 MAX_GUIDELINES = 20_000
 # Keys the review screen keeps for itself: next/previous, comment, skip, next
-# batch, extend, escalate, help. Digits are the rating's when a form has one.
-RESERVED_HOTKEYS = frozenset("jkcsnxe?")
+# batch, extend, escalate, image zoom, help. Digits are the rating's when a form
+# has one.
+RESERVED_HOTKEYS = frozenset("jkcsnxez?")
 
 Key = AnswerKey
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), LINE]

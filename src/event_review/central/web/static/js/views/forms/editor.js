@@ -9,7 +9,7 @@ import { api } from "../../api.js";
 import { h, notice, replace } from "../../dom.js";
 import { errorNotice } from "../common.js";
 import { renderPreview, renderProblems } from "./preview.js";
-import { problemsOf, screenWarnings } from "./problems.js";
+import { problemsOf } from "./problems.js";
 
 const DEBOUNCE_MS = 400;
 
@@ -96,7 +96,7 @@ export function createEditor({ onApplied }) {
     try {
       const shown = await api("/api/v1/admin/forms/preview", { method: "POST", body: value, signal: request.signal });
       if (mine !== sequence) return;
-      renderProblems(problems, [], screenWarnings(shown.definition));
+      renderProblems(problems, []);
       renderPreview(preview, shown);
       previewNote.hidden = true;
     } catch (error) {
@@ -105,7 +105,7 @@ export function createEditor({ onApplied }) {
         replace(problems, errorNotice(error));
         return;
       }
-      renderProblems(problems, problemsOf(value, error.details), screenWarnings(value));
+      renderProblems(problems, problemsOf(value, error.details));
       outdated();
     }
   }

@@ -32,14 +32,14 @@ export function appliesText(definition) {
 }
 
 /** The list of problems (or a line saying there are none) into `box`. */
-export function renderProblems(box, problems, warnings = []) {
-  const item = (p, kind) => h("li", { class: kind },
+export function renderProblems(box, problems) {
+  const item = (p) => h("li", { class: "problem" },
     h("code", null, p.place), p.label ? h("span", { class: "muted" }, ` (${p.label})`) : null, ": ", p.message);
-  if (!problems.length && !warnings.length) {
+  if (!problems.length) {
     replace(box, h("p", { class: "ok-text" }, "No problems: this form can be applied."));
     return;
   }
   replace(box,
-    problems.length ? h("p", { class: "notice-title" }, `${problems.length} problem${problems.length === 1 ? "" : "s"} to fix before it can be applied:`) : null,
-    h("ul", { class: "problem-list" }, problems.map((p) => item(p, "problem")), warnings.map((p) => item(p, "warning"))));
+    h("p", { class: "notice-title" }, `${problems.length} problem${problems.length === 1 ? "" : "s"} to fix before it can be applied:`),
+    h("ul", { class: "problem-list" }, problems.map(item)));
 }

@@ -4,9 +4,6 @@
 // own (its loc is just ["body"]); the places its message names are found in
 // the definition instead (the hotkey 'j', the decision 'unclear').
 
-// Keys the review screen keeps although the server does not refuse them.
-const SCREEN_KEYS = { z: "z zooms the dash-cam image on the review screen, so this hotkey would never reach the form" };
-
 /** "decisions[0].hotkey" for ["decisions", 0, "hotkey"]. */
 export function pathText(path) {
   return path.reduce((text, part) => (typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${part}` : String(part)), "");
@@ -69,10 +66,4 @@ export function problemsOf(definition, details, prefix = ["body"]) {
     for (const place of places) problems.push({ place: pathText(place), label: labelAt(definition, place), message });
   }
   return problems;
-}
-
-/** Warnings the server does not give: keys the review screen takes before a form sees them. */
-export function screenWarnings(definition) {
-  return Object.entries(SCREEN_KEYS).flatMap(([key, message]) => hotkeyPlaces(definition, [key])
-    .map((place) => ({ place: pathText(place), label: labelAt(definition, place), message })));
 }
