@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import AuditAction, AuditEntry
 from event_review.central.identity.actor import Actor
+from event_review.central.paging import Position
 
 
 async def record(
@@ -67,16 +69,23 @@ async def record_many(
     )
 
 
+def page_key(entry: AuditEntry) -> tuple[datetime, str]:
+    """Where a page of the audit log (newest first) ends: its keyset position."""
+    return entry.occurred_at, str(entry.audit_id)
+
+
 async def list_entries(
     session: AsyncSession,
     limit: int,
-    offset: int,
+    after: Position | None = None,
     *,
     action: str | None = None,
     actor: str | None = None,
     event_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Sequence[AuditEntry]:
-    """Newest first; `limit + 1` rows (see central.paging)."""
+    """Newest first, after `after`; `limit + 1` rows (see central.paging)."""
     stmt = select(AuditEntry)
     if action:
         # `event.` matches every event action; a full name matches exactly that one.
@@ -88,9 +97,14 @@ async def list_entries(
         stmt = stmt.where(AuditEntry.actor == actor)
     if event_id is not None:
         stmt = stmt.where(AuditEntry.event_id == event_id)
-    stmt = (
-        stmt.order_by(AuditEntry.occurred_at.desc(), AuditEntry.audit_id.desc())
-        .limit(limit + 1)
-        .offset(offset)
-    )
+    if since is not None:
+        stmt = stmt.where(AuditEntry.occurred_at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.occurred_at < until)
+    if after is not None:
+        stmt = stmt.where(
+            tuple_(AuditEntry.occurred_at, AuditEntry.audit_id)
+            < tuple_(after.value, int(after.row_id))
+        )
+    stmt = stmt.order_by(AuditEntry.occurred_at.desc(), AuditEntry.audit_id.desc()).limit(limit + 1)
     return (await session.scalars(stmt)).all()

@@ -6,23 +6,31 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from event_review.central.audit import repository
 from event_review.central.audit.schemas import AuditOut
 from event_review.central.identity.dependencies import Admin
-from event_review.central.paging import DEFAULT_PAGE, Limit, Offset, Page, page_of
+from event_review.central.paging import (
+    DEFAULT_PAGE,
+    Cursor,
+    KeysetPage,
+    Limit,
+    decode_cursor,
+    keyset_page,
+)
 from event_review.contracts.fields import LINE
 from event_review.runtime.database import DbSession
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
-@router.get("/audit", response_model=Page[AuditOut])
+@router.get("/audit", response_model=KeysetPage[AuditOut])
 async def list_audit(
     admin: Admin,
     session: DbSession,
     limit: Limit = DEFAULT_PAGE,
-    offset: Offset = 0,
+    cursor: Cursor = None,
     action: Annotated[
         str | None,
         Query(max_length=64, description="An action, e.g. event.reviewed; `event.` for a family"),
@@ -30,10 +38,19 @@ async def list_audit(
     ] = None,
     actor: Annotated[str | None, Query(max_length=128), LINE] = None,
     event_id: uuid.UUID | None = None,
-) -> Page[AuditOut]:
-    """The audit trail, newest first: who did what to which event. Never payload content."""
+    occurred_from: Annotated[
+        AwareDatetime | None, Query(description="From this time on (inclusive).")
+    ] = None,
+    occurred_until: Annotated[
+        AwareDatetime | None, Query(description="Before this time (exclusive).")
+    ] = None,
+) -> KeysetPage[AuditOut]:
+    """The audit trail, newest first: who did what to which event. Never payload content.
+    Paged by `cursor`: each page's `next_cursor` gives the next."""
     del admin
+    after = decode_cursor(cursor, id_kind=int) if cursor else None
     rows = await repository.list_entries(
-        session, limit, offset, action=action, actor=actor, event_id=event_id
-    )
-    return page_of(rows, limit, offset, AuditOut.model_validate)
+        session, limit, after, action=action, actor=actor, event_id=event_id,
+        since=occurred_from, until=occurred_until,
+    )  # fmt: skip
+    return keyset_page(rows, limit, repository.page_key, AuditOut.model_validate)

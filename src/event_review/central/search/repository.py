@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import ActorType, AuditEntry, Event
 from event_review.central.db.models.audit import HISTORY_ACTIONS
-from event_review.central.search.cursor import Position
+from event_review.central.paging import Position
 from event_review.central.search.filters import EventFilters, SortBy, Window
 
 

@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, StringConstraints
 
+from event_review.central.audit.schemas import AuditOut
 from event_review.central.db.models import EventStatus
+from event_review.central.events.schemas import EventOut
 from event_review.central.identity.dependencies import CurrentPrincipal, Overseer
-from event_review.central.paging import DEFAULT_PAGE, Limit
+from event_review.central.paging import DEFAULT_PAGE, Cursor, KeysetPage, Limit
 from event_review.central.search import service
 from event_review.central.search.filters import EventFilters, SortBy, Window
-from event_review.central.search.schemas import EventPage, HistoryPage
 from event_review.contracts.errors import documented
 from event_review.contracts.fields import LINE, ExternalEventId, RegionCode
 from event_review.runtime.database import DbSession
@@ -18,17 +19,13 @@ from event_review.runtime.database import DbSession
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
-Cursor = Annotated[
-    str | None,
-    Query(max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="From the previous page."),
-]
 Since = Annotated[AwareDatetime | None, Query(description="From this time on (inclusive).")]
 Until = Annotated[AwareDatetime | None, Query(description="Before this time (exclusive).")]
 
 
 @router.get(
     "/search/events",
-    response_model=EventPage,
+    response_model=KeysetPage[EventOut],
     responses=documented(
         e403="Leads and admins; a lead only within the team's regions (`region_not_in_team`)",
         e404="An admin named a region that does not exist (`unknown_region`)",
@@ -65,7 +62,7 @@ async def search_events(
     ] = SortBy.INGESTED,
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
-) -> EventPage:
+) -> KeysetPage[EventOut]:
     """Events and their review outcomes, newest first, in pages that stay fast however deep:
     every filter given must hold. Metadata and outcomes only, never payloads."""
     reasons = tuple(reason.split(":", 1)) if reason else None
@@ -85,12 +82,12 @@ async def search_events(
     )
 
 
-@router.get("/me/history", response_model=HistoryPage)
+@router.get("/me/history", response_model=KeysetPage[AuditOut])
 async def own_history(
     principal: CurrentPrincipal,
     session: DbSession,
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
-) -> HistoryPage:
+) -> KeysetPage[AuditOut]:
     """What you reviewed, corrected, skipped, escalated and judged in QA, newest first."""
     return await service.own_history(session, principal, cursor, limit)

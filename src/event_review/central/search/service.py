@@ -7,23 +7,21 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from event_review.central.audit import repository as audit
 from event_review.central.audit.schemas import AuditOut
 from event_review.central.db.models import Event, Role
 from event_review.central.events.schemas import EventOut
 from event_review.central.identity.principal import Principal
+from event_review.central.paging import KeysetPage, decode_cursor, keyset_page
 from event_review.central.regions import repository as regions
 from event_review.central.regions.service import known_codes
-from event_review.central.search import cursor, repository
+from event_review.central.search import repository
 from event_review.central.search.filters import EventFilters, SortBy
-from event_review.central.search.schemas import EventPage, HistoryPage
 from event_review.central.users import repository as users
 from event_review.runtime.errors import Forbidden
-
-T = TypeVar("T")
 
 
 async def _scope(session: AsyncSession, principal: Principal, named: Sequence[str]) -> set[str]:
@@ -40,14 +38,6 @@ async def _scope(session: AsyncSession, principal: Principal, named: Sequence[st
             code="region_not_in_team",
         )
     return set(named) or set(principal.region_codes)
-
-
-def _next(rows: Sequence[T], limit: int, key: Callable[[T], tuple[datetime, str]]) -> str | None:
-    """The cursor after the page's last row, when `rows` (limit + 1) say there is more."""
-    if len(rows) <= limit:
-        return None
-    value, row_id = key(rows[limit - 1])
-    return cursor.encode(cursor.Position(value, row_id))
 
 
 def _sort_key(sort: SortBy) -> Callable[[Event], tuple[datetime, str]]:
@@ -68,27 +58,21 @@ async def search_events(
     sort: SortBy,
     after: str | None,
     limit: int,
-) -> EventPage:
-    position = cursor.decode(after, id_kind=uuid.UUID) if after else None
+) -> KeysetPage[EventOut]:
+    position = decode_cursor(after, id_kind=uuid.UUID) if after else None
     scope = await _scope(session, principal, named_regions)
     if reviewer is not None:
         user = await users.get_user(session, reviewer)
         if user is None:  # nobody of that name, so nobody of that name reviewed anything
-            return EventPage(items=[], next_cursor=None)
+            return KeysetPage[EventOut](items=[], next_cursor=None)
         filters = replace(filters, reviewer_id=user.user_id)
     rows = await repository.search(session, scope, filters, sort, position, limit)
-    return EventPage(
-        items=[EventOut.model_validate(e) for e in rows[:limit]],
-        next_cursor=_next(rows, limit, _sort_key(sort)),
-    )
+    return keyset_page(rows, limit, _sort_key(sort), EventOut.model_validate)
 
 
 async def own_history(
     session: AsyncSession, principal: Principal, after: str | None, limit: int
-) -> HistoryPage:
-    position = cursor.decode(after, id_kind=int) if after else None
+) -> KeysetPage[AuditOut]:
+    position = decode_cursor(after, id_kind=int) if after else None
     rows = await repository.history(session, principal.actor, position, limit)
-    return HistoryPage(
-        items=[AuditOut.model_validate(r) for r in rows[:limit]],
-        next_cursor=_next(rows, limit, lambda r: (r.occurred_at, str(r.audit_id))),
-    )
+    return keyset_page(rows, limit, audit.page_key, AuditOut.model_validate)

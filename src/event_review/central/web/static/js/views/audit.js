@@ -1,17 +1,23 @@
-// The audit log: who did what to which event, when. Filter by action, actor
-// or event id; newest first.
+// The audit log: who did what to which event, when. Filter by action, actor,
+// event id and time; newest first, paged by cursor.
 
 import { api, query } from "../api.js";
 import { formatDateTime, h, replace } from "../dom.js";
-import { errorNotice, messageRow, pageHead, pager, PAGE_SIZE, table } from "./common.js";
+import { cursorPager, errorNotice, messageRow, pageHead, PAGE_SIZE, table } from "./common.js";
 
 const ACTIONS = [
   "auth.login", "auth.logout", "auth.refresh_reuse_detected", "event.", "event.ingested",
-  "event.assigned", "event.lease_extended", "event.skipped", "event.released",
-  "event.payload_viewed", "event.reviewed", "event.completed", "event.requeued", "event.purged",
-  "writeback.failed", "writeback.retried", "region.", "team.", "user.",
+  "event.assigned", "event.lease_extended", "event.skipped", "event.released", "event.escalated",
+  "event.payload_viewed", "event.review_text_viewed", "event.reviewed", "event.corrected",
+  "event.completed", "event.requeued", "event.purged", "qa.", "qa.assigned", "qa.verdict",
+  "form.applied", "writeback.failed", "writeback.retried", "region.", "team.", "user.",
 ];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A datetime-local value (the browser's own time) as an instant the API takes, or "". */
+function instant(local) {
+  return local ? new Date(local).toISOString() : "";
+}
 
 function details(value) {
   const entries = Object.entries(value || {});
@@ -20,10 +26,12 @@ function details(value) {
 }
 
 export function mount(container) {
-  const state = { action: "", actor: "", event_id: "", offset: 0 };
+  const state = { action: "", actor: "", event_id: "", from: "", until: "", cursors: [null] };
   const action = h("input", { id: "audit-action", type: "text", list: "audit-actions", placeholder: "e.g. event.reviewed", autocomplete: "off" });
   const actor = h("input", { id: "audit-actor", type: "text", placeholder: "a username", autocomplete: "off", autocapitalize: "none" });
   const eventId = h("input", { id: "audit-event", type: "text", placeholder: "event UUID", autocomplete: "off", spellcheck: "false" });
+  const from = h("input", { id: "audit-from", type: "datetime-local", step: "1" });
+  const until = h("input", { id: "audit-until", type: "datetime-local", step: "1" });
   const status = h("div", { id: "audit-status" });
   const body = h("tbody", null, messageRow(5, "Loading…"));
   const foot = h("div");
@@ -33,6 +41,8 @@ export function mount(container) {
       h("datalist", { id: "audit-actions" }, ACTIONS.map((a) => h("option", { value: a })))),
     h("div", { class: "field" }, h("label", { for: "audit-actor" }, "Actor"), actor),
     h("div", { class: "field" }, h("label", { for: "audit-event" }, "Event id"), eventId),
+    h("div", { class: "field" }, h("label", { for: "audit-from" }, "From ", h("span", { class: "hint" }, "your time")), from),
+    h("div", { class: "field" }, h("label", { for: "audit-until" }, "Until ", h("span", { class: "hint" }, "not included")), until),
     h("button", { class: "button primary", type: "submit" }, "Filter"),
     h("button", { class: "button", type: "reset" }, "Clear"),
   );
@@ -46,11 +56,14 @@ export function mount(container) {
       return;
     }
     eventId.removeAttribute("aria-invalid");
-    Object.assign(state, { action: action.value.trim(), actor: actor.value.trim().toLowerCase(), event_id: id, offset: 0 });
+    Object.assign(state, {
+      action: action.value.trim(), actor: actor.value.trim().toLowerCase(), event_id: id,
+      from: instant(from.value), until: instant(until.value), cursors: [null],
+    });
     load();
   });
   form.addEventListener("reset", () => {
-    Object.assign(state, { action: "", actor: "", event_id: "", offset: 0 });
+    Object.assign(state, { action: "", actor: "", event_id: "", from: "", until: "", cursors: [null] });
     eventId.removeAttribute("aria-invalid");
     setTimeout(load);
   });
@@ -68,14 +81,16 @@ export function mount(container) {
   function filterBy(field, value) {
     ({ actor, event_id: eventId, action })[field].value = value;
     state[field] = value;
-    state.offset = 0;
+    state.cursors = [null];
     load();
   }
 
   async function load() {
     try {
       const page = await api(`/api/v1/admin/audit${query({
-        action: state.action, actor: state.actor, event_id: state.event_id, limit: PAGE_SIZE, offset: state.offset,
+        action: state.action, actor: state.actor, event_id: state.event_id,
+        occurred_from: state.from, occurred_until: state.until,
+        limit: PAGE_SIZE, cursor: state.cursors[state.cursors.length - 1],
       })}`);
       replace(status);
       replace(body, page.items.length
@@ -96,7 +111,7 @@ export function mount(container) {
             );
           })
         : messageRow(5, "No entries match these filters."));
-      replace(foot, pager(state, load, { count: page.items.length, hasMore: page.has_more }));
+      replace(foot, cursorPager(state, load, { count: page.items.length, nextCursor: page.next_cursor }));
     } catch (error) {
       if (error.status !== 401) replace(status, errorNotice(error));
     }

@@ -50,6 +50,21 @@ export function pager(state, load, { count, hasMore }) {
   return h("div", { class: "pager" }, h("span", null, `Showing ${range}`), previous, next);
 }
 
+/**
+ * Pages of a keyset-paged list: `state.cursors` holds the cursor of each page
+ * opened so far ([null] for the first), so Previous goes back the way it came.
+ */
+export function cursorPager(state, load, { count, nextCursor }) {
+  const page = state.cursors.length - 1;
+  const previous = h("button", { class: "button small", type: "button", disabled: page === 0 ? true : null }, "Previous");
+  const next = h("button", { class: "button small", type: "button", disabled: nextCursor ? null : true }, "Next");
+  previous.addEventListener("click", () => { state.cursors.pop(); load(); });
+  next.addEventListener("click", () => { state.cursors.push(nextCursor); load(); });
+  const first = page * PAGE_SIZE + 1;
+  const range = count ? `${first}–${first + count - 1}` : "none";
+  return h("div", { class: "pager" }, h("span", null, `Showing ${range}`), previous, next);
+}
+
 /** Disable a form's controls while its request runs. */
 export async function busy(form, work) {
   const controls = [...form.querySelectorAll("button, input, select, textarea")];
