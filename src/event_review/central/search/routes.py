@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, StringConstraints
 
 from event_review.central.audit.schemas import AuditOut
@@ -11,29 +13,32 @@ from event_review.central.events.schemas import EventOut
 from event_review.central.identity.dependencies import CurrentPrincipal, Overseer
 from event_review.central.paging import DEFAULT_PAGE, Cursor, KeysetPage, Limit
 from event_review.central.search import service
+from event_review.central.search.export import MEDIA_TYPES, ExportFormat
 from event_review.central.search.filters import EventFilters, SortBy, Window
 from event_review.contracts.errors import documented
 from event_review.contracts.fields import LINE, ExternalEventId, RegionCode
-from event_review.runtime.database import DbSession
+from event_review.runtime.database import Database, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 Since = Annotated[AwareDatetime | None, Query(description="From this time on (inclusive).")]
 Until = Annotated[AwareDatetime | None, Query(description="Before this time (exclusive).")]
-
-
-@router.get(
-    "/search/events",
-    response_model=KeysetPage[EventOut],
-    responses=documented(
-        e403="Leads and admins; a lead only within the team's regions (`region_not_in_team`)",
-        e404="An admin named a region that does not exist (`unknown_region`)",
-    ),
+_SEARCH_ERRORS = documented(
+    e403="Leads and admins; a lead only within the team's regions (`region_not_in_team`)",
+    e404="An admin named a region that does not exist (`unknown_region`)",
 )
-async def search_events(
-    overseer: Overseer,
-    session: DbSession,
+
+
+@dataclass(frozen=True)
+class Search:
+    regions: list[str]
+    filters: EventFilters
+    reviewer: str | None
+    sort: SortBy
+
+
+def search_query(
     region: Annotated[list[RegionCode], Query(max_length=16)] = [],  # noqa: B006 (FastAPI copies it)
     status: Annotated[list[EventStatus], Query(max_length=4)] = [],  # noqa: B006
     event_type: Annotated[str | None, Query(min_length=1, max_length=64), LINE] = None,
@@ -60,12 +65,9 @@ async def search_events(
         SortBy,
         Query(description="`ingested` (every event) or `reviewed` (reviewed events only)."),
     ] = SortBy.INGESTED,
-    limit: Limit = DEFAULT_PAGE,
-    cursor: Cursor = None,
-) -> KeysetPage[EventOut]:
-    """Events and their review outcomes, newest first, in pages that stay fast however deep:
-    every filter given must hold. Metadata and outcomes only, never payloads."""
-    reasons = tuple(reason.split(":", 1)) if reason else None
+) -> Search:
+    """Every filter given must hold."""
+    reasons = reason.split(":", 1) if reason else None
     filters = EventFilters(
         statuses=tuple(status),
         event_type=event_type,
@@ -77,8 +79,58 @@ async def search_events(
         ingested=Window(ingested_from, ingested_until),
         reviewed=Window(reviewed_from, reviewed_until),
     )
+    return Search(list(region), filters, reviewer, sort)
+
+
+SearchQuery = Annotated[Search, Depends(search_query)]
+
+
+@router.get("/search/events", response_model=KeysetPage[EventOut], responses=_SEARCH_ERRORS)
+async def search_events(
+    overseer: Overseer,
+    session: DbSession,
+    search: SearchQuery,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> KeysetPage[EventOut]:
+    """Events and their review outcomes, newest first, in pages that stay fast however deep.
+    Metadata and outcomes only, never payloads."""
     return await service.search_events(
-        session, overseer, region, filters, reviewer, sort, cursor, limit
+        session, overseer, search.regions, search.filters, search.reviewer, search.sort,
+        cursor, limit,
+    )  # fmt: skip
+
+
+@router.get(
+    "/search/events/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {m: {} for m in MEDIA_TYPES.values()}, "description": "The rows"},
+        **_SEARCH_ERRORS,
+    },
+)
+async def export_events(
+    overseer: Overseer,
+    session: DbSession,
+    request: Request,
+    search: SearchQuery,
+    format: Annotated[ExportFormat, Query(description="`csv` or `jsonl`.")] = ExportFormat.CSV,
+) -> StreamingResponse:
+    """The whole search as a download, streamed as it is read: metadata and review outcomes,
+    never payloads; the comment and a form's text fields only for regions whose review-text
+    policy keeps them central. CSV cells a spreadsheet would run as a formula are escaped."""
+    database: Database = request.app.state.database
+    rows, filename = await service.export_events(
+        session, database.sessionmaker, overseer, search.regions, search.filters,
+        search.reviewer, search.sort, format,
+    )  # fmt: skip
+    return StreamingResponse(
+        rows,
+        media_type=MEDIA_TYPES[format],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

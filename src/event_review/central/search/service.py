@@ -4,21 +4,22 @@ own history."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from event_review.central.audit import repository as audit
 from event_review.central.audit.schemas import AuditOut
-from event_review.central.db.models import Event, Role
+from event_review.central.db.models import AuditAction, Event, Role
 from event_review.central.events.schemas import EventOut
 from event_review.central.identity.principal import Principal
 from event_review.central.paging import KeysetPage, decode_cursor, keyset_page
 from event_review.central.regions import repository as regions
 from event_review.central.regions.service import known_codes
-from event_review.central.search import repository
+from event_review.central.search import export, repository
+from event_review.central.search.export import ExportFormat
 from event_review.central.search.filters import EventFilters, SortBy
 from event_review.central.users import repository as users
 from event_review.runtime.errors import Forbidden
@@ -49,6 +50,22 @@ def _sort_key(sort: SortBy) -> Callable[[Event], tuple[datetime, str]]:
     return key
 
 
+async def _resolved(
+    session: AsyncSession,
+    principal: Principal,
+    named_regions: Sequence[str],
+    filters: EventFilters,
+    reviewer: str | None,
+) -> tuple[set[str], EventFilters | None]:
+    """The regions in scope, and the filters with the reviewer's id; None when the reviewer
+    named does not exist (so nothing can match)."""
+    scope = await _scope(session, principal, named_regions)
+    if reviewer is None:
+        return scope, filters
+    user = await users.get_user(session, reviewer)
+    return scope, None if user is None else replace(filters, reviewer_id=user.user_id)
+
+
 async def search_events(
     session: AsyncSession,
     principal: Principal,
@@ -60,14 +77,36 @@ async def search_events(
     limit: int,
 ) -> KeysetPage[EventOut]:
     position = decode_cursor(after, id_kind=uuid.UUID) if after else None
-    scope = await _scope(session, principal, named_regions)
-    if reviewer is not None:
-        user = await users.get_user(session, reviewer)
-        if user is None:  # nobody of that name, so nobody of that name reviewed anything
-            return KeysetPage[EventOut](items=[], next_cursor=None)
-        filters = replace(filters, reviewer_id=user.user_id)
-    rows = await repository.search(session, scope, filters, sort, position, limit)
+    scope, resolved = await _resolved(session, principal, named_regions, filters, reviewer)
+    if resolved is None:
+        return KeysetPage[EventOut](items=[], next_cursor=None)
+    rows = await repository.search(session, scope, resolved, sort, position, limit)
     return keyset_page(rows, limit, _sort_key(sort), EventOut.model_validate)
+
+
+async def export_events(
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    principal: Principal,
+    named_regions: Sequence[str],
+    filters: EventFilters,
+    reviewer: str | None,
+    sort: SortBy,
+    fmt: ExportFormat,
+) -> tuple[AsyncIterator[bytes], str]:
+    """The rows of a whole search, and a file name for them. Checked and audited before the
+    first byte goes out; read afterwards, batch by batch."""
+    scope, resolved = await _resolved(session, principal, named_regions, filters, reviewer)
+    await audit.record(
+        session,
+        actor=principal.as_actor(),
+        action=AuditAction.SEARCH_EXPORTED,
+        details={"format": fmt.value, "regions": sorted(scope), "sort": sort.value},
+    )
+    filename = f"events-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.{fmt.value}"
+    if resolved is None:
+        return export.stream(sessionmaker, (), filters, sort, fmt), filename
+    return export.stream(sessionmaker, scope, resolved, sort, fmt), filename
 
 
 async def own_history(

@@ -51,6 +51,7 @@ class AuditAction(StrEnum):
     REGION_INGEST_KEY_ISSUED = "region.ingest_key_issued"
     REGION_INGEST_KEYS_REVOKED = "region.ingest_keys_revoked"
     REGION_UPDATED = "region.updated"
+    SEARCH_EXPORTED = "search.exported"
     TEAM_ADDED = "team.added"
     TEAM_UPDATED = "team.updated"
     USER_ACTIVATED = "user.activated"
