@@ -23,7 +23,7 @@ from bench.profiling import py_spy
 from bench.progress import Progress
 from bench.report import Figure, render_table
 from bench.scales import SCALES
-from bench.scenarios import claim, cpu, forwarder, ingest, payload, queues, requeue
+from bench.scenarios import claim, cpu, forwarder, ingest, payload, queues, requeue, search
 from event_review.runtime.logging import configure_logging
 
 Scenario = Callable[[Env], Awaitable[list[Figure]]]
@@ -37,6 +37,7 @@ SCENARIOS: dict[str, Scenario] = {
     "forwarder": forwarder.run,
     "cpu": cpu.run,
     "queues": queues.run,
+    "search": search.run,
 }
 
 

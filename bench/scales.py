@@ -34,6 +34,9 @@ class Scale:
     forward_per_region: int
     # 7. centre CPU per request: rounds of sequential requests
     cpu_rounds: int
+    # 9. search: events in the table; requests per page measured
+    search_events: int
+    search_rounds: int
     # `serve all --workers N` for the centre (1: one process, as recorded in docs/benchmarks.md)
     centre_workers: int = 1
 
@@ -59,6 +62,8 @@ SCALES = {
         forward_idle_samples=6,
         forward_per_region=2_000,
         cpu_rounds=10,
+        search_events=400_000,
+        search_rounds=20,
     ),
     "full": Scale(
         name="full",
@@ -80,6 +85,8 @@ SCALES = {
         forward_idle_samples=50,
         forward_per_region=50_000,
         cpu_rounds=40,
+        search_events=10_000_000,
+        search_rounds=100,
     ),
 }
 

@@ -41,6 +41,7 @@ EXPECTED_FIGURES = {
     "forwarder.idle_p95_ms",
     "queues.claims_per_s",
     "queues.review_p99_ms",
+    *(f"search.{s}.page{p}_p99_ms" for s in ("newest", "rejects", "reviewer") for p in (1, 100)),
 }
 # Where the centre's CPU goes, one request at a time: no raw-SQL counterpart.
 WITHOUT_BASELINE = {
