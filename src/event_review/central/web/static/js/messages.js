@@ -154,7 +154,8 @@ function capitalize(text) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function sentence(text) {
+/** "region eu is down" -> "Region eu is down." */
+export function sentence(text) {
   if (!text) return "";
   const trimmed = capitalize(String(text).trim());
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;

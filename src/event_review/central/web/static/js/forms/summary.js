@@ -21,7 +21,11 @@ function ordered(answered, items) {
   return [...known, ...Object.keys(answered).filter((key) => !known.includes(key))];
 }
 
-/** [heading, text] pairs for an event's review; `form` is its FormOut, or null if it could not be had. */
+/**
+ * [heading, text, place] for an event's review; `form` is its FormOut, or null
+ * if it could not be had. `place` names what reviewers type ("comment",
+ * "fields.KEY"), so a caller can say where that text came from.
+ */
 export function answerRows(event, form) {
   const def = form ? form.definition : null;
   const answers = event.review_answers || {};
@@ -48,9 +52,9 @@ export function answerRows(event, form) {
   for (const key of ordered(fields, def && def.fields)) {
     const value = fields[key];
     const spec = def ? def.fields.find((f) => f.key === key) : null;
-    rows.push([spec ? spec.label : humanize(key), fieldText(spec, value)]);
+    rows.push([spec ? spec.label : humanize(key), fieldText(spec, value), `fields.${key}`]);
   }
-  rows.push(["Comment", event.review_comment]);
+  rows.push(["Comment", event.review_comment, "comment"]);
   return rows;
 }
 
