@@ -3,6 +3,8 @@
 // see is shown read-only, with its status, its review in the terms of the
 // form version it was made with, and the review's history. Its reviewer, or a
 // lead or admin of its region, can correct the review here (event/correction.js).
+// Where the region keeps what reviewers typed (its `regional` review-text
+// policy), that text is read from the region for this page (review-text.js).
 // Anything else is one answer, 404: the server does not say whether an event
 // exists.
 
@@ -11,6 +13,7 @@ import { formatDateTime, h, humanize, notice, priorityLevel, replace, timeAgo, t
 import { eventForm } from "../forms/cache.js";
 import { answerRows } from "../forms/summary.js";
 import { describe } from "../messages.js";
+import { markRows, regionText, showNotice, textCleared, withText } from "../review-text.js";
 import { session } from "../session.js";
 import { messageRow, table } from "./common.js";
 import { createCorrection } from "./event/correction.js";
@@ -58,7 +61,16 @@ function correctionRight(event, latest) {
   return null;
 }
 
-function statusCard(event) {
+/** The escalation, if any: its note is cleared with the review's typed text and the region does not keep it. */
+function escalationRow(event, cleared) {
+  if (event.escalation_note) return row("Escalated", `${event.escalated_by || "A reviewer"}: ${event.escalation_note}`);
+  if (cleared && event.escalated_by) {
+    return row("Escalated", `By ${event.escalated_by}. Its note is not kept once the review is in region ${event.region_code.toUpperCase()}.`);
+  }
+  return null;
+}
+
+function statusCard(event, cleared) {
   return h("section", { class: "card", "aria-labelledby": "event-status-title" },
     h("div", { class: "card-head" },
       h("h2", { id: "event-status-title" }, "Status"),
@@ -71,26 +83,37 @@ function statusCard(event) {
         row("Occurred", [formatDateTime(event.occurred_at), " (", timeAgo(event.occurred_at, serverNow()), ")"]),
         row("External id", h("span", { class: "mono" }, event.external_event_id)),
         row("Event id", h("span", { class: "mono" }, event.event_id)),
-        event.escalation_note ? row("Escalated", `${event.escalated_by || "A reviewer"}: ${event.escalation_note}`) : null,
+        escalationRow(event, cleared),
       ))));
 }
 
-function reviewCard(event, form, correctButton) {
+/** The review card, and fill(), which draws its answers again (the typed text was read, or failed). */
+function reviewCard(event, form, correctButton, text) {
   const reviewed = event.review_decision !== null;
-  return h("section", { class: "card", "aria-labelledby": "event-review-title" },
+  const body = h("tbody");
+  const slot = h("div", { class: "held-slot", id: "review-text-slot" });
+  function fill() {
+    const typed = text ? text.view(event.review_revision) : null;
+    const rows = markRows(answerRows(withText(event, typed), form), typed, text && text.region);
+    replace(body, rows.map(([label, value]) => row(label, value)), row("Reviewed", formatDateTime(event.reviewed_at)));
+    // Said here when it is this review's text; else above the history it belongs to.
+    showNotice(slot, typed ? text : null, { id: "review-text-status", retryId: "review-text-retry" });
+  }
+  if (reviewed) fill();
+  const card = h("section", { class: "card", "aria-labelledby": "event-review-title" },
     h("div", { class: "card-head" },
       h("h2", { id: "event-review-title" }, "Review"),
       reviewed && event.review_revision ? h("div", { class: "row" }, h("span", { class: "muted" }, `Revision ${event.review_revision}`), correctButton) : null),
     reviewed
-      ? h("div", { class: "table-wrap" }, h("table", { class: "fields wide", id: "event-review" }, h("tbody", null,
-          answerRows(event, form).map(([label, value]) => row(label, value)),
-          row("Reviewed", formatDateTime(event.reviewed_at)))))
+      ? [slot, h("div", { class: "table-wrap" }, h("table", { class: "fields wide", id: "event-review" }, body))]
       : h("p", { class: "card-body muted" }, "Not reviewed yet."));
+  return { card, fill: reviewed ? fill : () => {} };
 }
 
-function historyCard(body) {
+function historyCard(body, slot) {
   return h("section", { class: "card", id: "event-history-card", "aria-labelledby": "event-history-title" },
     h("div", { class: "card-head" }, h("h2", { id: "event-history-title" }, "History")),
+    slot,
     table("event-history", ["Revision", "Kind", "By", "Form", "Answers", "Note"], body, { cls: "history" }));
 }
 
@@ -98,6 +121,9 @@ export function mount(container, { param }) {
   let inner = null;
   let stopped = false;
   let correction = null;
+  // The typed text its region keeps, read once for this page and held here only.
+  let text = null;
+  let unsubscribe = null;
   // Said above the page and kept across a reload of it (a 409 explains itself there).
   const pageStatus = h("div", { id: "event-page-status" });
   const status = h("div", { class: "page" }, h("h1", null, "Event"), h("p", { class: "muted" }, "Loading the event…"));
@@ -121,12 +147,15 @@ export function mount(container, { param }) {
   function show(event, form, revisions) {
     if (correction) correction.destroy();
     correction = null;
+    if (unsubscribe) unsubscribe();
+    unsubscribe = null;
+    const shownText = text && textCleared(revisions) ? text : null;
     const latest = revisions.length ? revisions[revisions.length - 1] : null;
     const right = event.review_decision !== null && form ? correctionRight(event, latest) : null;
     let correctButton = null;
     if (right) {
       correction = createCorrection({
-        event, form, own: right === "own",
+        event, form, own: right === "own", text: shownText,
         corrected: (done) => {
           replace(pageStatus);
           toast(`Corrected: the review is at revision ${done.review_revision} now, on its way to ${done.region_code.toUpperCase()}.`, "ok");
@@ -147,6 +176,8 @@ export function mount(container, { param }) {
       });
     }
     const history = h("tbody", null, messageRow(6, "Loading…"));
+    const review = reviewCard(event, form, correctButton, shownText);
+    const historySlot = h("div", { class: "held-slot", id: "history-text-slot" });
     replace(container, h("div", { class: "page" },
       h("div", { class: "page-head" },
         h("div", null,
@@ -154,13 +185,26 @@ export function mount(container, { param }) {
           h("p", { class: "muted" }, "Read-only: you do not hold this event."))),
       pageStatus,
       h("div", { class: "stack" },
-        statusCard(event),
-        reviewCard(event, form, correctButton),
+        statusCard(event, Boolean(shownText)),
+        review.card,
         correction ? correction.card : null,
-        revisions.length ? historyCard(history) : null)));
-    if (revisions.length) {
-      showHistory(history, revisions).catch((error) => {
+        revisions.length ? historyCard(history, historySlot) : null)));
+    const drawHistory = () => {
+      if (!revisions.length) return;
+      if (shownText) {
+        const own = shownText.view(event.review_revision) !== null;
+        showNotice(historySlot, own ? null : shownText, { id: "history-text-status", retryId: "history-text-retry" });
+      }
+      showHistory(history, revisions, shownText).catch((error) => {
         if (error.status !== 401) replace(history, messageRow(6, "The history could not be loaded."));
+      });
+    };
+    drawHistory();
+    if (shownText) {
+      unsubscribe = shownText.subscribe(() => {
+        if (stopped) return;
+        review.fill();
+        drawHistory();
       });
     }
   }
@@ -178,7 +222,13 @@ export function mount(container, { param }) {
       reviewForm(event),
       reviewed ? api(`/api/v1/events/${param}/revisions`) : [],
     ]);
-    if (!stopped) show(event, form, revisions);
+    if (stopped) return;
+    // Asked only when the centre no longer holds some revision's typed text.
+    if (textCleared(revisions)) {
+      if (!text) text = regionText(event);
+      text.need(revisions);
+    }
+    show(event, form, revisions);
   }
 
   if (!param || !UUID.test(param)) {
@@ -189,6 +239,8 @@ export function mount(container, { param }) {
   return () => {
     stopped = true;
     if (correction) correction.destroy();
+    if (unsubscribe) unsubscribe();
+    if (text) text.destroy();
     if (inner) inner();
   };
 }

@@ -4,24 +4,29 @@
 // correct it for a while after making it, a lead or admin of the region at
 // any time with a note; the server decides and says so. Keyboard as on the
 // review screen: the form's keys answer, Enter on a choice or Ctrl+Enter in
-// a text box submits, Esc leaves a field.
+// a text box submits, Esc leaves a field. When the region keeps the review's
+// typed text, the form waits for it (read from the region, review-text.js) so
+// that a correction does not blank a comment nobody meant to change.
 
 import { api } from "../../api.js";
 import { h, notice, replace } from "../../dom.js";
 import { reviewForm } from "../../forms/review-form.js";
 import { reviewAnswers } from "../../forms/summary.js";
 import { anyDialogOpen, hasModifier, isTyping } from "../../keys.js";
-import { describe } from "../../messages.js";
+import { describe, sentence } from "../../messages.js";
+import { fillBlanks } from "../../review-text.js";
 
 const MAX_NOTE = 1000; // CorrectionRequest.note (reviews/schemas.py)
 
 /**
  * The correction card for `event`, reviewed with `form` (its FormOut).
  * `own`: the user corrects their own review (the note is optional then).
+ * `text`: the event's regionText when some revision's typed text was cleared
+ * here (the form is filled from it once read), else null.
  * `corrected(event)` runs after the server took the correction,
  * `changed(error)` when the review moved on meanwhile (a 409).
  */
-export function createCorrection({ event, form, own, corrected, changed }) {
+export function createCorrection({ event, form, own, text = null, corrected, changed }) {
   const answers = reviewForm(form, { prefix: "correct-" });
   answers.write(reviewAnswers(event));
   const note = h("textarea", {
@@ -43,7 +48,8 @@ export function createCorrection({ event, form, own, corrected, changed }) {
       noteError),
     status,
     h("div", { class: "form-actions row-actions" }, submit, cancel));
-  const formNode = h("form", { class: "review-form", id: "correction-form", "aria-labelledby": "correction-title", novalidate: true }, fieldset);
+  const textStatus = h("div", { class: "correction-text", id: "correction-text" });
+  const formNode = h("form", { class: "review-form", id: "correction-form", "aria-labelledby": "correction-title", novalidate: true }, textStatus, fieldset);
   const card = h("section", { class: "card", id: "correction", "aria-labelledby": "correction-title", hidden: true },
     h("div", { class: "card-head" },
       h("h2", { id: "correction-title" }, "Correct the review"),
@@ -73,8 +79,50 @@ export function createCorrection({ event, form, own, corrected, changed }) {
   }
 
   let busy = false;
+  let waiting = false; // for the typed text, from the region
+  let filled = false;
+
+  /** The typed text of the revision corrected, once read: into the form, and said where it came from. */
+  function showText() {
+    const typed = text ? text.view(event.review_revision) : null;
+    waiting = Boolean(typed) && typed.kind === "loading";
+    fieldset.disabled = busy || waiting;
+    if (!typed) {
+      replace(textStatus);
+      return;
+    }
+    const region = text.region;
+    if (typed.kind === "loading") {
+      replace(textStatus, h("p", { class: "muted", role: "status" }, `Reading the comment and typed answers from region ${region} to fill in the form…`));
+    } else if (typed.kind === "region") {
+      if (!filled) answers.write(fillBlanks(answers.read(), typed));
+      filled = true;
+      replace(textStatus, h("p", { class: "held-mark" }, `The comment and typed answers are filled in from region ${region}, where they are kept.`));
+    } else if (typed.kind === "unavailable") {
+      replace(textStatus, notice("warn", `Region ${region} no longer has this review's typed text.`,
+        "The comment and typed answers are blank here, and stay so after a correction unless you type them again."));
+    } else {
+      const retry = h("button", { class: "button small", type: "button", id: "correction-text-retry" }, "Load the typed text again");
+      retry.addEventListener("click", () => text.retry());
+      replace(textStatus, notice("warn", `The typed text could not be loaded from region ${region}.`,
+        `${typed.error ? `${sentence(typed.error.message)} ` : ""}The comment and typed answers are blank here: a correction sent now replaces them with what you type.`,
+        [retry]));
+    }
+  }
+  let focusWanted = false;
+  function focusChosen() {
+    const chosen = formNode.querySelector("input:checked") || formNode.querySelector("input, select, textarea");
+    if (chosen) chosen.focus({ preventScroll: true });
+  }
+  const unsubscribe = text ? text.subscribe(() => {
+    showText();
+    if (focusWanted && !waiting && !card.hidden) focusChosen();
+    focusWanted = focusWanted && waiting;
+  }) : null;
+  showText();
+
   async function send() {
-    if (busy) return;
+    if (busy || waiting) return;
     const missing = answers.missing();
     if (missing.length) {
       replace(status, notice("warn", null, answers.missingText(missing)));
@@ -114,7 +162,7 @@ export function createCorrection({ event, form, own, corrected, changed }) {
   });
 
   function onKeyDown(pressed) {
-    if (card.hidden || anyDialogOpen() || pressed.defaultPrevented) return;
+    if (card.hidden || fieldset.disabled || anyDialogOpen() || pressed.defaultPrevented) return;
     const target = pressed.target;
     const inside = target instanceof Element && formNode.contains(target);
     if (pressed.key === "Enter" && inside && target instanceof HTMLTextAreaElement) {
@@ -151,8 +199,9 @@ export function createCorrection({ event, form, own, corrected, changed }) {
     open() {
       card.hidden = false;
       card.scrollIntoView({ block: "start" });
-      const chosen = formNode.querySelector("input:checked") || formNode.querySelector("input, select, textarea");
-      if (chosen) chosen.focus({ preventScroll: true });
+      // Still waiting for the typed text: the form takes focus once it is filled.
+      focusWanted = waiting;
+      if (!waiting) focusChosen();
     },
     close() {
       card.hidden = true;
@@ -160,6 +209,7 @@ export function createCorrection({ event, form, own, corrected, changed }) {
     cancel,
     destroy() {
       document.removeEventListener("keydown", onKeyDown);
+      if (unsubscribe) unsubscribe();
     },
   };
 }
