@@ -102,6 +102,8 @@ export function mount(container) {
     clearInterval(ticker);
     if (state.payloadRequest) state.payloadRequest.abort();
     state.payloads.clear();
+    // Typed text read from a region lives only as long as the screen.
+    for (const id of [...state.opened.keys()]) actions.forget(id);
     showFormShortcuts(null);
   };
 }

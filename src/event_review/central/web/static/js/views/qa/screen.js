@@ -3,6 +3,8 @@
 // version and revision under QA), and send the verdict: agree, or correct with
 // the QA reviewer's own answers (POST /qa/tasks/{id}/verdict), or give the
 // task back (POST /qa/tasks/{id}/release). Failures are said in plain words.
+// Where the region keeps what reviewers typed, the review's comment and typed
+// answers are read from the region (review-text.js) before the form is filled.
 
 import { api, serverNow } from "../../api.js";
 import { formatCountdown, formatDateTime, formatTime, h, humanize, notice, priorityLevel, replace, timeAgo, toast } from "../../dom.js";
@@ -12,6 +14,7 @@ import { guidelinesPanel, reviewForm } from "../../forms/review-form.js";
 import { answerRows, reviewAnswers, revisionAsReview } from "../../forms/summary.js";
 import { describe } from "../../messages.js";
 import { renderPayload, renderPayloadError, renderPayloadLoading } from "../../payload.js";
+import { fillBlanks, markRows, regionText, showNotice, textCleared, withText, withTypedAnswers } from "../../review-text.js";
 import { regionList } from "../../session.js";
 import { taskCount } from "./structure.js";
 
@@ -43,6 +46,12 @@ export function createScreen(view) {
   const { state, ui } = view;
 
   const selected = () => state.tasks.find((t) => t.task_id === state.selectedId) || null;
+
+  /** What to show of the review's typed text (review-text.js view), or null when the centre holds it. */
+  const typedOf = (task, entry) => (entry && entry.text ? entry.text.view(task.event.review_revision) : null);
+
+  /** The review's answers as its form is filled with them, typed text included. */
+  const answersOf = (task, entry) => withTypedAnswers(reviewAnswers(task.event), typedOf(task, entry));
 
   // ---------- drawing ----------
 
@@ -101,15 +110,36 @@ export function createScreen(view) {
   function reviewTable(task, entry) {
     const event = task.event;
     const judged = entry.revision;
-    const shown = judged ? { ...revisionAsReview(judged) } : event;
+    const typed = typedOf(task, entry);
+    const shown = withText(judged ? { ...revisionAsReview(judged) } : event, typed);
+    const slot = h("div", { class: "held-slot", id: "qa-review-text-slot" });
+    if (typed) showNotice(slot, entry.text, { id: "qa-review-text-status", retryId: "qa-review-text-retry" });
     return h("section", { class: "qa-review", "aria-labelledby": "qa-review-title" },
       h("h3", { id: "qa-review-title" }, "The review under QA"),
+      typed ? slot : null,
       h("div", { class: "table-wrap" }, h("table", { class: "fields wide", id: "qa-review" }, h("tbody", null,
         h("tr", null, h("th", { scope: "row" }, "Reviewer"), h("td", null, judged ? judged.reviewer : "—")),
         h("tr", null, h("th", { scope: "row" }, "Reviewed"), h("td", null, formatDateTime(judged ? judged.created_at : event.reviewed_at),
           ` · revision ${event.review_revision}`)),
-        answerRows(shown, entry.form).map(([label, value]) => h("tr", null, h("th", { scope: "row" }, label),
+        markRows(answerRows(shown, entry.form), typed, entry.text && entry.text.region).map(([label, value]) => h("tr", null, h("th", { scope: "row" }, label),
           h("td", null, value === null || value === undefined || value === "" ? "—" : value)))))));
+  }
+
+  function reviewPart(task, entry) {
+    return entry && entry.ready ? reviewTable(task, entry) : h("p", { class: "muted" }, "Loading the review…");
+  }
+
+  /** The review's typed text was read (or failed): the review under QA and the form again, nothing else. */
+  function textChanged(task) {
+    if (selected() !== task) return;
+    const part = ui.eventPanel.querySelector(".qa-review-body");
+    if (part) {
+      const hadFocus = part.contains(document.activeElement);
+      replace(part, reviewPart(task, state.opened.get(task.task_id)));
+      const notice = part.querySelector(".held-notice");
+      if (hadFocus && notice) notice.focus({ preventScroll: true });
+    }
+    renderVerdict();
   }
 
   function renderEvent() {
@@ -134,7 +164,7 @@ export function createScreen(view) {
           h("span", { title: formatDateTime(event.occurred_at) }, "Occurred ", h("strong", null, formatTime(event.occurred_at))),
           h("span", { class: "mono subtle", title: "External event id" }, event.external_event_id))),
       h("div", { class: "scroll" },
-        h("div", { class: "event-body qa-review-body" }, entry && entry.ready ? reviewTable(task, entry) : h("p", { class: "muted" }, "Loading the review…")),
+        h("div", { class: "event-body qa-review-body" }, reviewPart(task, entry)),
         body));
     const payload = state.payloads.get(event.event_id);
     if (payload) renderPayload(body, event, payload);
@@ -173,17 +203,38 @@ export function createScreen(view) {
     showFormShortcuts(null);
   }
 
+  /** What the status said of another review (or revision) goes; what it says of this one stays. */
+  function freshStatus(task) {
+    const key = `${task.task_id}@${task.event.review_revision}`;
+    if (view.statusFor === key) return;
+    view.statusFor = key;
+    replace(ui.status);
+  }
+
   function renderVerdict() {
     const task = selected();
     const entry = task ? state.opened.get(task.task_id) : null;
+    const typed = task && entry && entry.ready ? typedOf(task, entry) : null;
+    const textKind = typed ? typed.kind : "central";
+    const sameReview = Boolean(view.formView) && task && view.formTask === task.task_id && view.formRevision === task.event.review_revision;
     if (!task || !entry || !entry.ready) {
       clearForm(task ? "Loading the review…" : "Open a task to judge its review.");
     } else if (!entry.form) {
       clearForm("The review's form could not be loaded.");
-    } else if (!view.formView || view.formTask !== task.task_id || view.formRevision !== task.event.review_revision) {
+    } else if (textKind === "loading") {
+      // A correction made before the typed text is here would blank it.
+      clearForm(`Reading the review's typed text from region ${entry.text.region}…`);
+      freshStatus(task);
+    } else if (!sameReview || view.formText !== textKind) {
+      // The typed text came after a failure: what the QA reviewer changed meanwhile stays.
+      const kept = sameReview && renderChanges() ? view.formView.read() : null;
+      const warned = sameReview && (view.formText === "failed" || view.formText === "unavailable");
+      const note = sameReview ? ui.note.value : "";
       clearForm();
       const built = reviewForm(entry.form, { prefix: "qa-" });
-      built.write(reviewAnswers(task.event));
+      built.write(answersOf(task, entry));
+      view.baseline = canonical(built.body());
+      if (kept) built.write(fillBlanks(kept, typed));
       ui.placeholder.hidden = true;
       ui.placeholder.before(...built.sections);
       replace(ui.formHead, guidelinesPanel(entry.form, { id: "qa-guidelines", open: false }));
@@ -191,9 +242,18 @@ export function createScreen(view) {
       view.formView = built;
       view.formTask = task.task_id;
       view.formRevision = task.event.review_revision;
-      view.baseline = canonical(built.body());
-      ui.note.value = "";
-      replace(ui.status);
+      view.formText = textKind;
+      ui.note.value = note;
+      freshStatus(task);
+      if (textKind === "failed") {
+        setStatus("warn", `The typed text could not be loaded from region ${entry.text.region}.`,
+          "The comment and typed answers are blank here. Agreeing is safe; a correction sent now replaces them with what you type.");
+      } else if (textKind === "unavailable") {
+        setStatus("warn", `Region ${entry.text.region} no longer has this review's typed text.`,
+          "The comment and typed answers are blank here, and stay so after a correction unless you type them again.");
+      } else if (warned) {
+        replace(ui.status);
+      }
     }
     ui.fieldset.disabled = !view.formView || state.busy || state.expired;
     renderChanges();
@@ -232,7 +292,8 @@ export function createScreen(view) {
   /** The event as it is now, its form version and the revision under QA. */
   async function open(task, { fresh = false } = {}) {
     if (state.opened.has(task.task_id) && !fresh) return;
-    const entry = { ready: false, form: null, revision: null };
+    forget(task.task_id);
+    const entry = { ready: false, form: null, revision: null, text: null };
     state.opened.set(task.task_id, entry);
     try {
       const [event, form, revisions] = await Promise.all([
@@ -243,6 +304,12 @@ export function createScreen(view) {
       task.event = event;
       entry.form = form;
       entry.revision = revisions.find((r) => r.revision === event.review_revision) || null;
+      // Asked only when the review under QA is one whose typed text the centre no longer holds.
+      if (entry.revision && textCleared([entry.revision])) {
+        entry.text = regionText(event);
+        entry.text.subscribe(() => textChanged(task));
+        entry.text.need(revisions);
+      }
     } catch (error) {
       if (error.status === 401) return;
       if (GONE.has(error.code) || error.code === "event_not_found") {
@@ -282,12 +349,19 @@ export function createScreen(view) {
     focusSelected();
   }
 
+  /** A task's opened state, with any typed text read from its region, is let go of. */
+  function forget(taskId) {
+    const entry = state.opened.get(taskId);
+    if (entry && entry.text) entry.text.destroy();
+    state.opened.delete(taskId);
+  }
+
   /** The task left this QA reviewer's hands: say why (if `message`), open the next. */
   function drop(taskId, message = null) {
     const index = state.tasks.findIndex((t) => t.task_id === taskId);
     const task = state.tasks[index];
     state.tasks = state.tasks.filter((t) => t.task_id !== taskId);
-    state.opened.delete(taskId);
+    forget(taskId);
     if (task) state.payloads.delete(task.event.event_id);
     if (message) toast(`${message.title} ${message.text}`, "warn", 8000);
     if (state.selectedId === taskId) {
@@ -309,7 +383,7 @@ export function createScreen(view) {
     state.expired = false;
     replace(ui.leaseNote);
     const held = new Set(batch.tasks.map((t) => t.task_id));
-    for (const id of [...state.opened.keys()]) if (!held.has(id)) state.opened.delete(id);
+    for (const id of [...state.opened.keys()]) if (!held.has(id)) forget(id);
     state.listState = batch.tasks.length ? "held" : claimed ? "empty" : "none";
     const before = state.selectedId;
     state.selectedId = null;
@@ -429,7 +503,7 @@ export function createScreen(view) {
   function undo() {
     const task = selected();
     if (!task || !view.formView) return;
-    view.formView.write(reviewAnswers(task.event));
+    view.formView.write(answersOf(task, state.opened.get(task.task_id)));
     view.formView.clearErrors();
     replace(ui.status);
     renderChanges();
@@ -469,5 +543,5 @@ export function createScreen(view) {
     if (!ui.fieldset.disabled && view.formView && view.formView.comment) view.formView.comment.focus();
   }
 
-  return { render, renderLease, renderChanges, loadHeld, claim, move, select, verdict, undo, release, answer, focusComment };
+  return { forget, render, renderLease, renderChanges, loadHeld, claim, move, select, verdict, undo, release, answer, focusComment };
 }
