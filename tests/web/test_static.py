@@ -108,6 +108,21 @@ def test_the_client_needs_nothing_a_strict_csp_forbids() -> None:
         assert not re.search(r"localStorage\.setItem\([^)]*token", source, re.I), script.name
 
 
+def test_typed_text_read_from_a_region_is_kept_in_no_storage() -> None:
+    """What a region's `regional` review-text policy keeps there is shown, never kept:
+    review-text.js and the modules that use it write no storage, drafts or URLs."""
+    imports = re.compile(r"""from\s+["'][./]+review-text\.js["']""")
+    handling = [s for s in SCRIPTS if s.name == "review-text.js" or imports.search(s.read_text())]
+    assert {s.name for s in handling} >= {"review-text.js", "event.js", "history.js", "screen.js"}
+    for script in handling:
+        source = script.read_text()
+        for forbidden in (
+            "localStorage", "sessionStorage", "indexedDB", "caches.", "drafts.js",
+            "location.hash", "pushState", "replaceState",
+        ):  # fmt: skip
+            assert forbidden not in source, f"{script.name} uses {forbidden}"
+
+
 def test_every_module_import_resolves() -> None:
     """No build step catches a typo in an import path; this test does."""
     for script in SCRIPTS:
