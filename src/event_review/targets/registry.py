@@ -29,6 +29,7 @@ from event_review.central.qa.routes import router as qa_router
 from event_review.central.regions.routes import router as regions_router
 from event_review.central.reviews.routes import router as reviews_router
 from event_review.central.search.routes import router as search_router
+from event_review.central.stats.routes import router as stats_router
 from event_review.central.teams.routes import router as teams_router
 from event_review.central.users.routes import router as users_router
 from event_review.central.web.routes import router as web_router
@@ -123,6 +124,7 @@ _REVIEW = (
     reviews_router,
     qa_router,
     search_router,
+    stats_router,
     writeback_router,
     regions_router,
     teams_router,
