@@ -1,5 +1,5 @@
-// Entry point: session, routing (#/review, #/qa, #/dashboard, #/forms, #/events/ID, ...), the
-// top bar. Each view is a module with mount(container) -> unmount().
+// Entry point: session, routing (#/review, #/qa, #/dashboard, #/search?…, #/forms, #/events/ID,
+// ...), the top bar. Each view is a module with mount(container) -> unmount().
 
 import { api, onUnauthorized } from "./api.js";
 import { announceLogin, forget, logout, maySignIn, onSessionEvents, refresh } from "./auth.js";
@@ -15,6 +15,7 @@ import * as login from "./views/login.js";
 import * as qa from "./views/qa.js";
 import * as regions from "./views/regions.js";
 import * as review from "./views/review.js";
+import * as search from "./views/search.js";
 import * as teams from "./views/teams.js";
 import * as users from "./views/users.js";
 import * as writebacks from "./views/writebacks.js";
@@ -23,6 +24,7 @@ const ROUTES = {
   review: { title: "Review", roles: ["reviewer", "qa", "lead", "admin"], view: review },
   qa: { title: "QA", roles: ["qa", "lead", "admin"], view: qa },
   dashboard: { title: "Dashboard", roles: ["lead", "admin"], view: dashboard },
+  search: { title: "Search", roles: ["lead", "admin"], view: search },
   writebacks: { title: "Write-backs", roles: ["admin"], view: writebacks },
   audit: { title: "Audit log", roles: ["admin"], view: audit },
   regions: { title: "Regions", roles: ["lead", "admin"], view: regions },
