@@ -1,5 +1,5 @@
-// Entry point: session, routing (#/review, #/qa, #/dashboard, #/search?…, #/forms, #/events/ID,
-// ...), the top bar. Each view is a module with mount(container) -> unmount().
+// Entry point: session, routing (#/review, #/qa, #/dashboard, #/search?…, #/history, #/forms,
+// #/events/ID, ...), the top bar. Each view is a module with mount(container) -> unmount().
 
 import { api, onUnauthorized } from "./api.js";
 import { announceLogin, forget, logout, maySignIn, onSessionEvents, refresh } from "./auth.js";
@@ -11,6 +11,7 @@ import * as audit from "./views/audit.js";
 import * as dashboard from "./views/dashboard.js";
 import * as eventPage from "./views/event.js";
 import * as forms from "./views/forms.js";
+import * as myHistory from "./views/history.js";
 import * as login from "./views/login.js";
 import * as qa from "./views/qa.js";
 import * as regions from "./views/regions.js";
@@ -31,6 +32,7 @@ const ROUTES = {
   teams: { title: "Teams", roles: ["lead", "admin"], view: teams },
   users: { title: "Users", roles: ["admin"], view: users },
   forms: { title: "Forms", roles: ["lead", "admin"], view: forms },
+  history: { title: "My history", roles: ["reviewer", "qa", "lead", "admin"], view: myHistory },
   // A link to one event (#/events/ID), to share or bookmark; not in the menu.
   events: { title: "Event", roles: ["reviewer", "qa", "lead", "admin"], view: eventPage, hidden: true },
 };
