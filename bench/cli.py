@@ -23,7 +23,17 @@ from bench.profiling import py_spy
 from bench.progress import Progress
 from bench.report import Figure, render_table
 from bench.scales import SCALES
-from bench.scenarios import claim, cpu, forwarder, ingest, payload, queues, requeue, search
+from bench.scenarios import (
+    claim,
+    cpu,
+    export,
+    forwarder,
+    ingest,
+    payload,
+    queues,
+    requeue,
+    search,
+)
 from event_review.runtime.logging import configure_logging
 
 Scenario = Callable[[Env], Awaitable[list[Figure]]]
@@ -38,6 +48,7 @@ SCENARIOS: dict[str, Scenario] = {
     "cpu": cpu.run,
     "queues": queues.run,
     "search": search.run,
+    "export": export.run,
 }
 
 

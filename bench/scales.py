@@ -37,6 +37,8 @@ class Scale:
     # 9. search: events in the table; requests per page measured
     search_events: int
     search_rounds: int
+    # 10. export: reviewed events exported in one CSV
+    export_events: int
     # `serve all --workers N` for the centre (1: one process, as recorded in docs/benchmarks.md)
     centre_workers: int = 1
 
@@ -64,6 +66,7 @@ SCALES = {
         cpu_rounds=10,
         search_events=400_000,
         search_rounds=20,
+        export_events=100_000,
     ),
     "full": Scale(
         name="full",
@@ -87,6 +90,7 @@ SCALES = {
         cpu_rounds=40,
         search_events=10_000_000,
         search_rounds=100,
+        export_events=1_000_000,
     ),
 }
 

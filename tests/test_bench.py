@@ -42,6 +42,8 @@ EXPECTED_FIGURES = {
     "queues.claims_per_s",
     "queues.review_p99_ms",
     *(f"search.{s}.page{p}_p99_ms" for s in ("newest", "rejects", "reviewer") for p in (1, 100)),
+    "export.rows_per_s",
+    "export.rss_mb",
 }
 # Where the centre's CPU goes, one request at a time: no raw-SQL counterpart.
 WITHOUT_BASELINE = {

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import threading
 import time
 from dataclasses import dataclass
 
 from bench.env import PAYLOAD_REGION, Env
 from bench.http import Connection
+from bench.memory import RssSampler
 from bench.report import Figure, at_most
-from bench.services import process_tree
 from bench.stats import ms, percentile
 from event_review.contracts.signing import sign_call
 
@@ -110,33 +109,6 @@ async def _latencies(env: Env, events: list[Stored], requests: int) -> tuple[lis
                 direct.append(middle - started)
                 proxied.append(time.perf_counter() - middle)
     return direct, proxied
-
-
-class RssSampler:
-    """RSS of a process and its children (`--workers`), sampled from a thread so the
-    event loop's load cannot delay it."""
-
-    def __init__(self, pid: int, interval: float = 0.01) -> None:
-        # Listed once: the workers are up before sampling starts, and finding
-        # children scans all of /proc, too much to repeat every 10 ms on 2 cores.
-        self.tree = process_tree(pid)
-        self.interval = interval
-        self.samples: list[int] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.samples.append(sum(p.memory_info().rss for p in self.tree))
-            time.sleep(self.interval)
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 async def _stream(env: Env, events: list[Stored]) -> tuple[float, float, float, float]:

@@ -75,7 +75,7 @@ def _sql(regions: list[str], filters: EventFilters, sort: SortBy, cursor: str | 
     return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
-async def _add_reviewers(env: Env) -> str:
+async def add_reviewers(env: Env) -> str:
     """The reviewers the loaded reviews name (the API filters by username); the first's name."""
     conn = await env.connect(env.central)
     try:
@@ -139,7 +139,7 @@ def _plan_summary(plan: str) -> str:
 async def run(env: Env) -> list[Figure]:
     scale, say = env.scale, env.progress.say
     await env.reset_central()
-    reviewer = await _add_reviewers(env)
+    reviewer = await add_reviewers(env)
     await load_generated(
         [env.central],
         scale.search_events,

@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from event_review.central.db.models import Event, ReviewTextPolicy
@@ -69,8 +70,22 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+# What an export reads of each event: table columns, so rows come back plain,
+# without an ORM object (or the ORM's row processing) each.
+_READ = tuple(
+    Event.__table__.c[name]
+    for name in (
+        "event_id", "external_event_id", "region_code", "event_type", "occurred_at",
+        "device_id", "priority", "status", "queue", "created_at", "reviewed_at",
+        "review_user_id", "review_decision", "review_rating", "review_answers",
+        "review_comment", "review_form_key", "review_form_version", "review_revision",
+        "completed_at",
+    )
+)  # fmt: skip
+
+
 async def _record(
-    session: AsyncSession, event: Event, text_kept: bool, text_keys: _TextKeys
+    session: AsyncSession, event: Row[Any], text_kept: bool, text_keys: _TextKeys
 ) -> dict[str, Any]:
     answers = event.review_answers or {}
     fields = dict(answers.get("fields") or {})
@@ -102,9 +117,9 @@ async def _record(
     }
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
+def _csv_cell(value: Any) -> Any:
+    if value is None or value.__class__ is int:
+        return value  # the csv writer writes these as they are
     if isinstance(value, dict):
         if all(isinstance(v, list) for v in value.values()):  # reasons: list:code;list:code
             text = ";".join(f"{k}:{c}" for k, codes in sorted(value.items()) for c in codes)
@@ -142,7 +157,9 @@ async def stream(
                     r.code for r in await regions.list_regions(session)
                     if r.review_text == ReviewTextPolicy.CENTRAL
                 }  # fmt: skip
-            rows = await repository.search(session, scope, filters, sort, position, BATCH)
+            rows = await repository.search_rows(
+                session, scope, filters, sort, position, BATCH, _READ
+            )
             batch = rows[:BATCH]
             records = [await _record(session, e, e.region_code in kept, text_keys) for e in batch]
         if fmt is ExportFormat.CSV:
