@@ -18,15 +18,23 @@ from event_review.central.search.filters import EventFilters, SortBy, Window
 from event_review.contracts.errors import documented
 from event_review.contracts.fields import LINE, ExternalEventId, RegionCode
 from event_review.runtime.database import Database, DbSession
+from event_review.runtime.errors import Unprocessable
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
-Since = Annotated[AwareDatetime | None, Query(description="From this time on (inclusive).")]
-Until = Annotated[AwareDatetime | None, Query(description="Before this time (exclusive).")]
+Since = Annotated[
+    AwareDatetime | None,
+    Query(description="From this time on (inclusive).", examples=["2026-11-01T00:00:00Z"]),
+]
+Until = Annotated[
+    AwareDatetime | None,
+    Query(description="Before this time (exclusive).", examples=["2026-12-01T00:00:00Z"]),
+]
 _SEARCH_ERRORS = documented(
     e403="Leads and admins; a lead only within the team's regions (`region_not_in_team`)",
-    e404="An admin named a region that does not exist (`unknown_region`)",
+    e404="An admin named a region that does not exist (`unknown_region`), or nobody has "
+    "the reviewer's name (`unknown_reviewer`)",
 )
 
 
@@ -67,6 +75,16 @@ def search_query(
     ] = SortBy.INGESTED,
 ) -> Search:
     """Every filter given must hold."""
+    ranges = {"occurred": (occurred_from, occurred_until), "ingested": (ingested_from,
+              ingested_until), "reviewed": (reviewed_from, reviewed_until)}  # fmt: skip
+    backwards = [name for name, (low, high) in ranges.items() if low and high and high <= low]
+    if backwards:
+        raise Unprocessable(
+            "a time range must end after it starts",
+            code="validation_error",
+            details=[{"loc": ["query", f"{name}_until"], "msg": "not after its `_from`",
+                      "type": "range"} for name in backwards],
+        )  # fmt: skip
     reasons = reason.split(":", 1) if reason else None
     filters = EventFilters(
         statuses=tuple(status),

@@ -22,7 +22,7 @@ from event_review.central.search import export, repository
 from event_review.central.search.export import ExportFormat
 from event_review.central.search.filters import EventFilters, SortBy
 from event_review.central.users import repository as users
-from event_review.runtime.errors import Forbidden
+from event_review.runtime.errors import Forbidden, NotFound
 
 
 async def _scope(session: AsyncSession, principal: Principal, named: Sequence[str]) -> set[str]:
@@ -56,14 +56,15 @@ async def _resolved(
     named_regions: Sequence[str],
     filters: EventFilters,
     reviewer: str | None,
-) -> tuple[set[str], EventFilters | None]:
-    """The regions in scope, and the filters with the reviewer's id; None when the reviewer
-    named does not exist (so nothing can match)."""
+) -> tuple[set[str], EventFilters]:
+    """The regions in scope, and the filters with the reviewer's id."""
     scope = await _scope(session, principal, named_regions)
     if reviewer is None:
         return scope, filters
     user = await users.get_user(session, reviewer)
-    return scope, None if user is None else replace(filters, reviewer_id=user.user_id)
+    if user is None:  # a typo would otherwise read as "they reviewed nothing"
+        raise NotFound(f"nobody is called {reviewer!r}", code="unknown_reviewer")
+    return scope, replace(filters, reviewer_id=user.user_id)
 
 
 async def search_events(
@@ -78,8 +79,6 @@ async def search_events(
 ) -> KeysetPage[EventOut]:
     position = decode_cursor(after, id_kind=uuid.UUID) if after else None
     scope, resolved = await _resolved(session, principal, named_regions, filters, reviewer)
-    if resolved is None:
-        return KeysetPage[EventOut](items=[], next_cursor=None)
     rows = await repository.search(session, scope, resolved, sort, position, limit)
     return keyset_page(rows, limit, _sort_key(sort), EventOut.model_validate)
 
@@ -104,8 +103,6 @@ async def export_events(
         details={"format": fmt.value, "regions": sorted(scope), "sort": sort.value},
     )
     filename = f"events-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.{fmt.value}"
-    if resolved is None:
-        return export.stream(sessionmaker, (), filters, sort, fmt), filename
     return export.stream(sessionmaker, scope, resolved, sort, fmt), filename
 
 
