@@ -12,7 +12,7 @@ from tests.web.conftest import VIEWPORT, OpenSession, Platform, require_playwrig
 
 require_playwright()
 
-from playwright.async_api import Page, expect  # noqa: E402
+from playwright.async_api import Locator, Page, expect  # noqa: E402
 
 from tests.fixtures.processes import wait_until_async  # noqa: E402
 from tests.web.browsing import (  # noqa: E402
@@ -254,7 +254,11 @@ async def test_search_and_history_fit_a_phone_and_the_admins_menu_fits_a_laptop(
         for width in (PHONE["width"], VIEWPORT["width"]):
             await page.set_viewport_size({"width": width, "height": 800})
             nav = page.locator("#nav")
-            assert await nav.evaluate("nav => nav.scrollWidth <= nav.clientWidth + 1"), width
+
+            async def fits(nav: Locator = nav) -> bool:  # laid out again after a resize
+                return bool(await nav.evaluate("nav => nav.scrollWidth <= nav.clientWidth + 1"))
+
+            await wait_until_async(fits, message=f"the menu overflows at {width} px", timeout=5)
             for link in await nav.get_by_role("link").all():
                 assert await fully_visible(link) is None, (width, await link.inner_text())
         await page.set_viewport_size(PHONE)

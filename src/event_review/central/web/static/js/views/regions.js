@@ -1,6 +1,6 @@
 // Regions: where events come from and where their payloads stay. Admins add
-// regions (the ingest key is shown once), change the API URL and retention,
-// and issue new ingest keys. Leads see the list.
+// regions (the ingest key is shown once), change the API URL, retention and
+// where typed review text is kept, and issue new ingest keys. Leads see the list.
 
 import { api } from "../api.js";
 import { copyText, formatDateTime, h, notice, replace } from "../dom.js";
@@ -12,6 +12,15 @@ const POLICIES = [
   ["delete_on_complete", "Delete when completed"],
   ["purge_after_days", "Purge after N days"],
 ];
+
+const TEXT_POLICIES = [
+  ["central", "Kept centrally"],
+  ["regional", "Kept in the region"],
+];
+
+function reviewTextText(region) {
+  return (TEXT_POLICIES.find(([value]) => value === region.review_text) || [null, region.review_text])[1];
+}
 
 function retentionText(region) {
   if (region.retention_policy === "purge_after_days") return `Purge after ${region.retention_days} days`;
@@ -29,7 +38,7 @@ function secretBox(title, code, key) {
 export function mount(container) {
   const admin = session.hasRole("admin");
   const status = h("div", { id: "regions-status" });
-  const body = h("tbody", null, messageRow(5, "Loading…"));
+  const body = h("tbody", null, messageRow(6, "Loading…"));
 
   const code = h("input", { type: "text", required: true, maxlength: 16, autocapitalize: "none", placeholder: "e.g. jp" });
   const url = h("input", { type: "url", required: true, maxlength: 2048, placeholder: "https://jp.example.com" });
@@ -52,7 +61,7 @@ export function mount(container) {
       admin ? h("section", { class: "card", "aria-labelledby": "add-region-title" },
         h("div", { class: "card-head" }, h("h2", { id: "add-region-title" }, "Add a region")), addForm) : null,
       h("section", { class: "card" },
-        table("regions-table", ["Code", "Regional API URL", "Retention", "Added", ""], body)),
+        table("regions-table", ["Code", "Regional API URL", "Retention", "Review text", "Added", ""], body)),
     ),
   ));
 
@@ -64,19 +73,29 @@ export function mount(container) {
     const syncDays = () => { days.disabled = policy.value !== "purge_after_days"; };
     policy.addEventListener("change", syncDays);
     syncDays();
+    const text = h("select", { "aria-label": `Review text of ${region.code}` }, TEXT_POLICIES.map(([value, label]) => h("option", { value }, label)));
+    text.value = region.review_text;
     const form = h("form", { id: `edit-${region.code}` });
     // The row holds the controls; the form element only gives them Enter-to-save.
-    for (const control of [apiUrl, policy, days]) control.setAttribute("form", form.id);
+    for (const control of [apiUrl, policy, days, text]) control.setAttribute("form", form.id);
     editableRow(row, {
       form,
       cells: [
         h("th", { scope: "row" }, h("span", { class: "badge region" }, region.code.toUpperCase())),
         h("td", null, apiUrl),
         h("td", null, h("div", { class: "row" }, policy, days)),
+        h("td", null, text),
         h("td", null, form),
       ],
       save: async () => {
         const changes = { api_url: apiUrl.value.trim(), retention_policy: policy.value, retention_days: policy.value === "purge_after_days" ? Number(days.value) : null };
+        if (text.value !== region.review_text) {
+          // Turning regional clears, here, the text of every review already delivered there.
+          if (text.value === "regional" && !window.confirm(`Keep review text in ${region.code.toUpperCase()} only? The centre clears what it holds of the region's delivered reviews now; it is read from the region from then on.`)) {
+            return "Not saved.";
+          }
+          changes.review_text = text.value;
+        }
         await api(`/api/v1/admin/regions/${region.code}`, { method: "PATCH", body: changes });
         return `Region ${region.code.toUpperCase()} saved.`;
       },
@@ -121,6 +140,7 @@ export function mount(container) {
               h("th", { scope: "row" }, h("span", { class: "badge region" }, region.code.toUpperCase())),
               h("td", null, h("span", { class: "mono" }, region.api_url)),
               h("td", null, retentionText(region)),
+              h("td", null, reviewTextText(region)),
               h("td", { class: "nowrap" }, formatDateTime(region.created_at)),
               h("td", { class: "actions" }),
             );
@@ -133,7 +153,7 @@ export function mount(container) {
             }
             return row;
           })
-        : messageRow(5, "No regions yet."));
+        : messageRow(6, "No regions yet."));
     } catch (error) {
       if (error.status !== 401) replace(status, errorNotice(error));
     }
