@@ -455,6 +455,8 @@ async def test_a_long_form_and_the_editor_fit_a_phone_and_200_percent_zoom(
         page = tab.page
         await tab.login(platform.url, username)
         await expect(page.locator("#payload-image")).to_be_visible()
+        # The form arrives on its own request: its keys work once it is drawn.
+        await expect(page.locator('label[for="decision-false_trigger"]')).to_be_visible()
         await page.keyboard.press("r")
         await expect(page.get_by_role("group", name="Cause of the false trigger")).to_be_visible()
 

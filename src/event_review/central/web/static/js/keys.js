@@ -24,3 +24,27 @@ export function hasModifier(event) {
 export function anyDialogOpen() {
   return document.querySelector("dialog[open]") !== null;
 }
+
+/**
+ * Enter on a screen whose form it submits (review, QA): `submit` from a choice or
+ * a queue item, Ctrl/⌘+Enter from the comment box, nothing from other fields or
+ * from buttons and links, which do their own thing. True when the key was Enter,
+ * whether it submitted or was left alone on purpose.
+ */
+export function enterSubmits(event, inCommentBox, submit) {
+  if (event.key !== "Enter") return false;
+  if (inCommentBox) {
+    if (event.ctrlKey || event.metaKey) {
+      event.preventDefault();
+      submit();
+    }
+    return true;
+  }
+  const target = event.target;
+  if (hasModifier(event) || isTyping(target)) return true;
+  const control = target instanceof Element ? target.closest("button, a, summary") : null;
+  if (control && !control.classList.contains("queue-item")) return true;
+  event.preventDefault();
+  submit();
+  return true;
+}

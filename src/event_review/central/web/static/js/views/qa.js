@@ -7,7 +7,7 @@
 import { keepClearOfToasts } from "../dom.js";
 import { showFormShortcuts } from "../forms/hotkeys.js";
 import { zoomImage } from "../image-viewer.js";
-import { anyDialogOpen, hasModifier, isTyping } from "../keys.js";
+import { anyDialogOpen, enterSubmits, hasModifier, isTyping } from "../keys.js";
 import { createScreen } from "./qa/screen.js";
 import { buildScreen } from "./qa/structure.js";
 
@@ -25,22 +25,8 @@ function keyHandler(view) {
     if (anyDialogOpen() || event.defaultPrevented) return;
     const target = event.target;
     const inForm = target instanceof Element && ui.form.contains(target);
-    if (event.key === "Enter") {
-      if (target instanceof HTMLTextAreaElement && inForm) {
-        if (event.ctrlKey || event.metaKey) {
-          event.preventDefault();
-          actions.verdict();
-        }
-        return;
-      }
-      if (hasModifier(event) || isTyping(target)) return;
-      // Buttons and links do their own thing; choices and queue items do not.
-      const control = target instanceof Element ? target.closest("button, a, summary") : null;
-      if (control && !control.classList.contains("queue-item")) return;
-      event.preventDefault();
-      actions.verdict();
-      return;
-    }
+    const inCommentBox = target instanceof HTMLTextAreaElement && inForm;
+    if (enterSubmits(event, inCommentBox, () => actions.verdict())) return;
     if (event.key === "Escape" && inForm && isTyping(target)) {
       target.blur();
       return;

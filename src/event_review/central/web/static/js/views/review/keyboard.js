@@ -5,7 +5,7 @@
 // ? by main.js on every screen; its form part is generated); keep the two in step.
 
 import { zoomImage } from "../../image-viewer.js";
-import { anyDialogOpen, hasModifier, isTyping } from "../../keys.js";
+import { anyDialogOpen, enterSubmits, hasModifier, isTyping } from "../../keys.js";
 import { extend } from "./lease.js";
 
 /** The screen's single keys, active while the reviewer is not typing. */
@@ -32,23 +32,7 @@ export function keyHandler(view) {
     const target = event.target;
     const form = view.formView;
     const comment = form ? form.comment : null;
-    if (event.key === "Enter") {
-      if (comment && target === comment) {
-        if (event.ctrlKey || event.metaKey) {
-          event.preventDefault();
-          actions.submitReview();
-        }
-        return;
-      }
-      if (hasModifier(event) || isTyping(target)) return;
-      // Buttons and links do their own thing on Enter; queue items and the
-      // decision/rating radios do not need to, so Enter submits from there.
-      const control = target instanceof Element ? target.closest("button, a, summary") : null;
-      if (control && !control.classList.contains("queue-item")) return;
-      event.preventDefault();
-      actions.submitReview();
-      return;
-    }
+    if (enterSubmits(event, Boolean(comment) && target === comment, () => actions.submitReview())) return;
     // Esc in a field of the form hands the keys back to the shortcuts.
     if (event.key === "Escape" && form && form.contains(target) && isTyping(target)) {
       target.blur();
