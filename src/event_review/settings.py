@@ -53,6 +53,12 @@ class InsecureSettingsError(RuntimeError):
     """A production process was configured with missing or well-known secrets."""
 
 
+# Internal, not settings: `serve --workers N` hands its worker processes what it
+# resolved in EVENT_REVIEW_WORKER_TARGET, EVENT_REVIEW_WORKER_REGION and
+# EVENT_REVIEW_WORKER_DATABASE (targets/factory.py). Nobody sets them by hand, and
+# Settings ignores them.
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="EVENT_REVIEW_",

@@ -214,7 +214,7 @@ async def test_a_regional_policy_leaves_no_typed_text_centrally_once_delivered(
     assert [c for c in typed.all if c in await central_dump(stack.session)] == []
     viewed = await stack.session.scalar(
         select(func.count()).where(
-            AuditEntry.action == AuditAction.EVENT_REVIEW_TEXT_VIEWED,
+            AuditEntry.action == AuditAction.EVENT_TEXT_VIEWED,
             AuditEntry.event_id == uuid.UUID(event_id),
         )
     )
@@ -260,7 +260,7 @@ async def test_a_central_policy_keeps_the_text_and_asks_no_region(stack: Stack) 
     ]  # fmt: skip
     assert typed.comment in await central_dump(stack.session)
     viewed = await stack.session.scalar(
-        select(func.count()).where(AuditEntry.action == AuditAction.EVENT_REVIEW_TEXT_VIEWED)
+        select(func.count()).where(AuditEntry.action == AuditAction.EVENT_TEXT_VIEWED)
     )
     assert viewed == 0
 

@@ -123,7 +123,7 @@ async def get_review_text(
         await audit.record(
             session,
             actor=principal.as_actor(),
-            action=AuditAction.EVENT_REVIEW_TEXT_VIEWED,
+            action=AuditAction.EVENT_TEXT_VIEWED,
             event_id=event_id,
         )
         history = await client.revision_history(api_url, event.region_code, event.external_event_id)

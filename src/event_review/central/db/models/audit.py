@@ -39,7 +39,7 @@ class AuditAction(StrEnum):
     EVENT_PURGED = "event.purged"
     EVENT_RELEASED = "event.released"
     EVENT_REQUEUED = "event.requeued"
-    EVENT_REVIEW_TEXT_VIEWED = "event.review_text_viewed"
+    EVENT_TEXT_VIEWED = "event.review_text_viewed"
     EVENT_REVIEWED = "event.reviewed"
     EVENT_SKIPPED = "event.skipped"
     FORM_APPLIED = "form.applied"
