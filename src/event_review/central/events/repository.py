@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import TextClause, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,16 @@ async def get(
     if for_update:
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
+
+
+async def get_many(
+    session: AsyncSession, event_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Event]:
+    """Events by id, in one statement."""
+    if not event_ids:
+        return {}
+    found = await session.scalars(select(Event).where(Event.event_id.in_(list(event_ids))))
+    return {event.event_id: event for event in found}
 
 
 _WITH_REGION_URL = (

@@ -45,9 +45,9 @@ def _may_judge(principal: Principal) -> None:
 
 async def _batch(session: AsyncSession, tasks: Sequence[QaTask]) -> QaBatch:
     out = []
+    found = await events.get_many(session, [t.event_id for t in tasks])
     for task in tasks:
-        event = await events.get(session, task.event_id)
-        assert event is not None  # a task goes with its event (cascade)
+        event = found[task.event_id]  # a task goes with its event (cascade)
         out.append(
             QaTaskOut(
                 task_id=task.task_id,
