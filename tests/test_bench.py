@@ -44,6 +44,9 @@ EXPECTED_FIGURES = {
     *(f"search.{s}.page{p}_p99_ms" for s in ("newest", "rejects", "reviewer") for p in (1, 100)),
     "export.rows_per_s",
     "export.rss_mb",
+    "export.job_rows_per_s",
+    "export.job_seconds",
+    "export.job_rss_mb",
 }
 # Where the centre's CPU goes, one request at a time: no raw-SQL counterpart.
 WITHOUT_BASELINE = {

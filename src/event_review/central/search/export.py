@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator, Collection
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -26,6 +27,7 @@ from event_review.central.paging import Position
 from event_review.central.regions import repository as regions
 from event_review.central.search import repository
 from event_review.central.search.filters import EventFilters, SortBy
+from event_review.central.spreadsheets import spreadsheet_safe
 
 BATCH = 1_000
 
@@ -42,13 +44,6 @@ COLUMNS = [
     "priority", "status", "queue", "ingested_at", "reviewed_at", "reviewer_id", "decision",
     "rating", "reasons", "fields", "comment", "form", "revision", "completed_at",
 ]  # fmt: skip
-
-# A cell a spreadsheet would read as a formula (OWASP's list), made plain text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 class _TextKeys:
@@ -139,6 +134,53 @@ def _csv_lines(records: list[dict[str, Any]], header: bool) -> str:
     return out.getvalue()
 
 
+def encode(records: list[dict[str, Any]], fmt: ExportFormat, *, header: bool) -> bytes:
+    """A batch of records as the file's bytes; `header` on the first batch of a CSV."""
+    if fmt is ExportFormat.CSV:
+        return _csv_lines(records, header=header).encode()
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+
+
+async def text_kept(session: AsyncSession) -> set[str]:
+    """The regions whose typed text may leave with the rest."""
+    return {
+        r.code for r in await regions.list_regions(session)
+        if r.review_text == ReviewTextPolicy.CENTRAL
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Batch:
+    records: list[dict[str, Any]]
+    # Where the next batch starts; None when this one was the last.
+    following: Position | None
+
+
+class Reader:
+    """A search read batch by batch on a keyset, each batch in the caller's transaction."""
+
+    def __init__(
+        self, scope: Collection[str], filters: EventFilters, sort: SortBy, kept: Collection[str]
+    ) -> None:
+        self.scope, self.filters, self.sort, self.kept = scope, filters, sort, frozenset(kept)
+        self.text_keys = _TextKeys()
+
+    async def batch(self, session: AsyncSession, after: Position | None, size: int) -> Batch:
+        rows = await repository.search_rows(
+            session, self.scope, self.filters, self.sort, after, size, _READ
+        )
+        batch = rows[:size]
+        records = [
+            await _record(session, e, e.region_code in self.kept, self.text_keys) for e in batch
+        ]
+        if len(rows) <= size:
+            return Batch(records, None)
+        last = batch[-1]
+        value = last.created_at if self.sort is SortBy.INGESTED else last.reviewed_at
+        assert value is not None
+        return Batch(records, Position(value, str(last.event_id)))
+
+
 async def stream(
     sessionmaker: async_sessionmaker[AsyncSession],
     scope: Collection[str],
@@ -146,30 +188,15 @@ async def stream(
     sort: SortBy,
     fmt: ExportFormat,
 ) -> AsyncIterator[bytes]:
-    text_keys = _TextKeys()
+    reader: Reader | None = None
     position: Position | None = None
-    first = True
-    kept: set[str] = set()  # regions whose typed text may leave with the rest
     while True:
         async with sessionmaker() as session, session.begin():
-            if first:
-                kept = {
-                    r.code for r in await regions.list_regions(session)
-                    if r.review_text == ReviewTextPolicy.CENTRAL
-                }  # fmt: skip
-            rows = await repository.search_rows(
-                session, scope, filters, sort, position, BATCH, _READ
-            )
-            batch = rows[:BATCH]
-            records = [await _record(session, e, e.region_code in kept, text_keys) for e in batch]
-        if fmt is ExportFormat.CSV:
-            yield _csv_lines(records, header=first).encode()
-        else:
-            yield "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
-        first = False
-        if len(rows) <= BATCH:
+            first = reader is None
+            if reader is None:
+                reader = Reader(scope, filters, sort, await text_kept(session))
+            batch = await reader.batch(session, position, BATCH)
+        yield encode(batch.records, fmt, header=first)
+        if batch.following is None:
             return
-        last = batch[-1]
-        value = last.created_at if sort is SortBy.INGESTED else last.reviewed_at
-        assert value is not None
-        position = Position(value, str(last.event_id))
+        position = batch.following

@@ -6,6 +6,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from event_review.central.db.models import EventStatus
 
@@ -36,3 +39,16 @@ class EventFilters:
     occurred: Window = Window()
     ingested: Window = Window()
     reviewed: Window = Window()
+
+
+# An export job keeps its search in the database until a worker runs it: as JSON, and read
+# back through the same types, so a stored search is checked like a new one.
+_STORED: TypeAdapter[EventFilters] = TypeAdapter(EventFilters)
+
+
+def stored(filters: EventFilters) -> dict[str, Any]:
+    return _STORED.dump_python(filters, mode="json")  # type: ignore[no-any-return]
+
+
+def from_stored(data: dict[str, Any]) -> EventFilters:
+    return _STORED.validate_python(data)

@@ -50,7 +50,7 @@ def _sort_key(sort: SortBy) -> Callable[[Event], tuple[datetime, str]]:
     return key
 
 
-async def _resolved(
+async def resolve(
     session: AsyncSession,
     principal: Principal,
     named_regions: Sequence[str],
@@ -78,7 +78,7 @@ async def search_events(
     limit: int,
 ) -> KeysetPage[EventOut]:
     position = decode_cursor(after, id_kind=uuid.UUID) if after else None
-    scope, resolved = await _resolved(session, principal, named_regions, filters, reviewer)
+    scope, resolved = await resolve(session, principal, named_regions, filters, reviewer)
     rows = await repository.search(session, scope, resolved, sort, position, limit)
     return keyset_page(rows, limit, _sort_key(sort), EventOut.model_validate)
 
@@ -95,7 +95,7 @@ async def export_events(
 ) -> tuple[AsyncIterator[bytes], str]:
     """The rows of a whole search, and a file name for them. Checked and audited before the
     first byte goes out; read afterwards, batch by batch."""
-    scope, resolved = await _resolved(session, principal, named_regions, filters, reviewer)
+    scope, resolved = await resolve(session, principal, named_regions, filters, reviewer)
     await audit.record(
         session,
         actor=principal.as_actor(),

@@ -9,7 +9,7 @@ import { api } from "../api.js";
 import { formatDateTime, h, humanize, notice, replace, toast } from "../dom.js";
 import { session } from "../session.js";
 import { cursorPager, errorNotice, fetchAll, messageRow, pageHead, PAGE_SIZE, table } from "./common.js";
-import { exportSearch, FORMATS } from "./search/export.js";
+import { downloadJob, exportSearch, fileName, FORMATS, progressText } from "./search/export.js";
 import {
   fromHash, instant, localInput, RANGES, rangeProblems, SORTS, STATUSES, toHash, toParams,
 } from "./search/filters.js";
@@ -157,6 +157,8 @@ export function mount(container) {
     button.addEventListener("click", () => download(button, format));
     return button;
   });
+  // The background export's progress, then its download link; read out as it changes.
+  const exportStatus = h("div", { class: "search-export-status", id: "search-export-status", role: "status", "aria-live": "polite" });
   const clear = h("button", { class: "button", type: "button" }, "Clear");
   // The filters used less often fold away (a phone has no room for a dozen), open when one is set.
   const moreKeys = ["device_id", "external_event_id", ...RANGES.flatMap(([from, until]) => [from, until])];
@@ -199,6 +201,7 @@ export function mount(container) {
         h("div", { class: "card-head search-results-head" },
           h("h2", { id: "search-results-title" }, "Results"),
           h("div", { class: "search-export" }, exportButtons)),
+        exportStatus,
         table("search-table", COLUMNS, body),
         foot,
       ),
@@ -326,16 +329,40 @@ export function mount(container) {
     }
   }
 
+  function showProgress(job) {
+    const bar = h("progress", { max: String(job.rows_total || 1), value: String(job.rows_written), "aria-label": "Export progress" });
+    if (job.rows_total === null) bar.removeAttribute("value");  // not counted yet: under way
+    replace(exportStatus, h("span", { class: "search-export-progress" }, bar, " ", progressText(job)));
+  }
+
+  function offerDownload(job) {
+    const name = fileName(job);
+    const link = h("a", { href: job.download_url, class: "button small", id: "search-export-download", download: name },
+      `Download ${name}`);
+    link.addEventListener("click", async (event) => {
+      event.preventDefault();
+      try {
+        toast(`Downloaded ${await downloadJob(job)}.`, "ok");
+      } catch (error) {
+        if (error.status !== 401) replace(status, notice("error", error.title || "The download failed.", error.text || ""));
+      }
+    });
+    replace(exportStatus, h("span", { class: "search-export-done" },
+      `Export ready: ${job.rows_written.toLocaleString()} rows. `, link));
+  }
+
   async function download(button, format) {
-    button.disabled = true;
+    for (const b of exportButtons) b.disabled = true;
+    replace(status);
+    replace(exportStatus, "Starting the export…");
     try {
-      const name = await exportSearch(toParams(filters), format);
-      toast(`Downloaded ${name}.`, "ok");
+      offerDownload(await exportSearch(toParams(filters), format, { progress: showProgress, signal }));
     } catch (error) {
-      if (error.status === 401) return;
+      if (error.status === 401 || error.name === "AbortError") return;
+      replace(exportStatus);
       replace(status, notice("error", error.title || "The export failed.", error.text || ""));
     } finally {
-      button.disabled = false;
+      for (const b of exportButtons) b.disabled = false;
     }
   }
 
