@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -12,11 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from event_review.central.assignment import repository
 from event_review.central.assignment.schemas import Batch
 from event_review.central.audit import repository as audit
-from event_review.central.db.models import AuditAction, Event, EventStatus, Queue, Role, SkipReason
+from event_review.central.db.models import (
+    AuditAction,
+    Event,
+    EventStatus,
+    Queue,
+    Role,
+    SkipReason,
+    WebhookKind,
+)
 from event_review.central.events import access
 from event_review.central.events.schemas import EventOut
 from event_review.central.identity.principal import Principal
 from event_review.central.metrics import CLAIM_SECONDS, CLAIMED
+from event_review.central.webhooks import outbox as webhooks
 from event_review.runtime.errors import Conflict, Forbidden
 
 
@@ -135,10 +144,19 @@ async def escalate(
             "this event is escalated already: decide it, or give it back", code="already_escalated"
         )
     await repository.escalate(session, event_id, principal.actor, note)
-    # The note is free text: it stays out of the audit trail, which is kept for good.
+    # The note is free text: it stays out of the audit trail, which is kept for good,
+    # and out of the webhooks, which leave the centre.
     await audit.record(
         session, actor=principal.as_actor(), action=AuditAction.EVENT_ESCALATED, event_id=event_id
     )
+    await webhooks.enqueue(
+        session, WebhookKind.EVENT_ESCALATED, region_code=event.region_code,
+        event_type=event.event_type,
+        data={"event_id": str(event.event_id), "region": event.region_code,
+              "event_type": event.event_type, "external_event_id": event.external_event_id,
+              "device_id": event.device_id, "escalated_by_id": str(principal.user_id),
+              "escalated_by": principal.actor, "escalated_at": datetime.now(UTC).isoformat()},
+    )  # fmt: skip
 
 
 async def _give_back(session: AsyncSession, principal: Principal, event_id: uuid.UUID) -> Event:

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_review.central.db.models import AuditAction, Event, ReviewRevisionRow
+from event_review.central.db.models import AuditAction, Event, ReviewRevisionRow, WebhookKind
 from event_review.central.events.repository import EVENT_COLUMNS, returning_events
 from event_review.central.forms.answers import Answers
 from event_review.central.forms.repository import StoredForm
+from event_review.central.webhooks import outbox as webhooks
 from event_review.contracts.regional import ReviewRevision, RevisionKind
 
 # The review, its first revision, its write-back and its audit row in one
@@ -79,7 +80,9 @@ REVIEW_SQL = text(
                    'form', CAST(:form_key AS text) || '@' || CAST(:form_version AS integer)
                )
         FROM reviewed
-    )
+    ),
+    -- Its webhooks: a delivery per subscription that wants it (ids and metadata only).
+    announced AS ({webhooks.deliveries_sql("reviewed", data=webhooks.EVENT_DATA_SQL)})
     SELECT {EVENT_COLUMNS} FROM reviewed
     """
 )
@@ -137,7 +140,8 @@ REVISE_SQL = text(
                    'form', CAST(:form_key AS text) || '@' || CAST(:form_version AS integer)
                )
         FROM changed
-    )
+    ),
+    announced AS ({webhooks.deliveries_sql("changed", data=webhooks.EVENT_DATA_SQL)})
     SELECT {EVENT_COLUMNS} FROM changed
     """
 )
@@ -180,6 +184,34 @@ def _revision(
     )
 
 
+# What a revision announces: a correction and a QA verdict that corrects (a QA
+# disagreement) are revisions alike.
+_ANNOUNCED = {
+    RevisionKind.REVIEW: WebhookKind.REVIEW_CREATED,
+    RevisionKind.CORRECTION: WebhookKind.REVIEW_CORRECTED,
+    RevisionKind.QA: WebhookKind.QA_DISAGREEMENT,
+}
+
+
+def _announcement(revision: ReviewRevision, user_id: uuid.UUID) -> dict[str, Any]:
+    """The webhook data beside the event's own metadata: no comment, note or field."""
+    return webhooks.params(
+        _ANNOUNCED[revision.kind],
+        {
+            "revision": revision.revision,
+            "revision_kind": revision.kind.value,
+            "decision": revision.decision,
+            "rating": revision.rating,
+            "reasons": revision.reasons,
+            "form_key": revision.form_key,
+            "form_version": revision.form_version,
+            "reviewer_id": str(user_id),
+            "reviewer": revision.reviewer,
+            "reviewed_at": revision.reviewed_at.isoformat(),
+        },
+    )
+
+
 def _values(revision: ReviewRevision, form: StoredForm, answers: Answers) -> dict[str, Any]:
     return {
         "reviewed_at": revision.reviewed_at,
@@ -206,6 +238,7 @@ async def submit_review(
     """The reviewed event, or None when the reviewer does not hold it (nothing changed)."""
     revision = _revision(1, RevisionKind.REVIEW, reviewer, form, answers)
     values = {"event_id": event_id, "user_id": reviewer_id, "reviewer": reviewer, "qa": qa}
+    values |= _announcement(revision, reviewer_id)
     result = await session.execute(_REVIEW, values | _values(revision, form, answers))
     return result.one_or_none()
 
@@ -225,6 +258,7 @@ async def revise(
     revision = _revision(base + 1, kind, reviewer, form, answers, note)
     values = {"event_id": event_id, "base": base, "kind": kind.value, "user_id": user_id,
               "reviewer": reviewer, "note": note}  # fmt: skip
+    values |= _announcement(revision, user_id)
     result = await session.execute(_REVISE, values | _values(revision, form, answers))
     return result.one_or_none()
 

@@ -20,11 +20,13 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from event_review.central.audit import repository as audit
-from event_review.central.db.models import AuditAction
+from event_review.central.db.models import AuditAction, WebhookKind
+from event_review.central.events import repository as events
 from event_review.central.identity.actor import Actor
 from event_review.central.metrics import WRITEBACK_ATTEMPTS, WRITEBACK_LAG
 from event_review.central.regional_client import RegionalCallError, RegionalClient
 from event_review.central.retention import repository as retention
+from event_review.central.webhooks import outbox as webhooks
 from event_review.central.writeback import repository
 from event_review.central.writeback.repository import Delivery
 from event_review.contracts.regional import ReviewRevision
@@ -136,6 +138,22 @@ class WritebackWorker:
             )
         await self.client.record_review(*args, outcome)
 
+    async def _announce_parked(self, session: AsyncSession, delivery: Delivery) -> None:
+        """Webhooks of the parking, in its transaction: ids only, not the region's error."""
+        event = await events.get(session, delivery.event_id)
+        if event is None:  # purged meanwhile: nothing left to announce about
+            return
+        await webhooks.enqueue(
+            session, WebhookKind.WRITEBACK_PARKED, region_code=delivery.region_code,
+            event_type=event.event_type,
+            data={"event_id": str(delivery.event_id), "region": delivery.region_code,
+                  "event_type": event.event_type,
+                  "external_event_id": delivery.external_event_id,
+                  "device_id": event.device_id, "outbox_id": delivery.outbox_id,
+                  "revision": delivery.outcome.get("revision"), "attempts": delivery.attempts,
+                  "parked_at": datetime.now(UTC).isoformat()},
+        )  # fmt: skip
+
     async def _failed(self, delivery: Delivery, error: str, *, retryable: bool) -> None:
         give_up = not retryable or delivery.attempts >= self.settings.writeback_max_attempts
         async with self.sessionmaker() as session, session.begin():
@@ -148,6 +166,7 @@ class WritebackWorker:
                     event_id=delivery.event_id,
                     details={"attempts": delivery.attempts, "error": error[:500]},
                 )
+                await self._announce_parked(session, delivery)
             else:
                 delay = backoff(
                     delivery.attempts,
