@@ -76,12 +76,14 @@ async def test_every_view_passes_axe_and_has_one_h1_and_labelled_tables(
     pages = {
         "dashboard": "#stats .stat-value",
         "writebacks": "#writeback-table tbody tr",
+        "webhooks": "#webhooks-table tbody tr",
         "audit": "#audit-table tbody tr",
         "regions": "#regions-table tbody tr",
         "teams": "#teams-table tbody tr",
         "users": "#users-table tbody tr",
         "forms": '#forms-table tr[data-form="default"]',
         "qa": "#qa-message h3",
+        "stats?group_by=team": "#stats-table tbody tr",
     }
     for view, loaded in pages.items():
         await page.goto(f"{platform.url}/#/{view}")

@@ -1,76 +1,21 @@
 """Dashboard charts as SVG, drawn by pygal on the server.
 
-Pure functions from numbers to SVG bytes: no database, no request. The SVGs
-carry no scripts (pygal's tooltip scripts are left out), so a browser shows
-them as plain images under a strict Content-Security-Policy.
+Pure functions from numbers to SVG bytes: no database, no request. The look and
+the script-free rendering are the platform's (`central/charts.py`), so a browser
+shows them as plain images under a strict Content-Security-Policy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 import pygal  # type: ignore[import-untyped]  # pygal ships no type information
-from pygal.style import Style  # type: ignore[import-untyped]
 
-# The web client's palette (app.css), so the charts sit calmly in the page.
-_STYLE_OPTIONS: dict[str, object] = {
-    "background": "#ffffff",
-    "plot_background": "#ffffff",
-    "foreground": "#475467",
-    "foreground_strong": "#1d2939",
-    "foreground_subtle": "#eaecf0",
-    "guide_stroke_color": "#eaecf0",
-    "major_guide_stroke_color": "#d0d5dd",
-    "colors": ("#2e6bd9", "#0e9384", "#dc6803", "#7a5af8", "#c11574", "#667085"),
-    "font_family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    "label_font_size": 12,
-    "major_label_font_size": 12,
-    "legend_font_size": 12,
-    "title_font_size": 14,
-    "no_data_font_size": 16,
-    "opacity": ".85",
-    "opacity_hover": ".95",
-    "transition": "none",
-}
-_BARS = Style(**_STYLE_OPTIONS)
+from event_review.central.charts import BARS, config, render, style
+
 # Average in the accent blue, slowest in amber: the one to worry about stands out.
-_LINES = Style(**{**_STYLE_OPTIONS, "colors": ("#2e6bd9", "#dc6803"), "stroke_width": "2.2"})
-
-WIDTH, HEIGHT = 620, 280
-
-
-def _without_scripts(root: Any) -> Any:
-    """pygal writes its config into a <script> even when told to load no JS; drop it,
-    and the comments (links to pygal's site) with it: the image refers to nothing."""
-    for parent in list(root.iter()):
-        for child in list(parent):
-            comment = not isinstance(child.tag, str)
-            if comment or child.tag.rsplit("}", 1)[-1] == "script":
-                parent.remove(child)
-    return root
-
-
-def _config(style: Any) -> dict[str, object]:
-    return {
-        "style": style,
-        "width": WIDTH,
-        "height": HEIGHT,
-        # No scripts at all: the page's CSP allows none (an <img> would run none anyway).
-        "js": [],
-        "disable_xml_declaration": True,
-        "legend_at_bottom": True,
-        "legend_at_bottom_columns": 6,
-        "margin": 12,
-        # pygal sizes its legend for its own default font; leave room for ours.
-        "margin_bottom": 28,
-        "show_minor_x_labels": False,
-        "truncate_legend": -1,
-        "truncate_label": -1,
-        "include_x_axis": True,
-        "print_values": False,
-    }
+_LINES = style(colors=("#2e6bd9", "#dc6803"), stroke_width="2.2")
 
 
 def _labels(hours: Sequence[datetime]) -> tuple[list[str], list[str]]:
@@ -83,25 +28,19 @@ def _labels(hours: Sequence[datetime]) -> tuple[list[str], list[str]]:
     return labels, [label for label in labels if label]
 
 
-def _render(chart: Any) -> bytes:
-    svg: str = chart.render()  # a str: disable_xml_declaration makes pygal decode it
-    return svg.encode()
-
-
 def reviews_per_hour(hours: Sequence[datetime], by_region: Mapping[str, Sequence[int]]) -> bytes:
     """A stacked bar per hour (UTC), one colour per region."""
     chart = pygal.StackedBar(
-        **_config(_BARS),
+        **config(BARS),
         title="Reviews per hour (UTC)",
         no_data_text="No regions to show",
         min_scale=2,
         max_scale=6,
     )
-    chart.add_xml_filter(_without_scripts)
     chart.x_labels, chart.x_labels_major = _labels(hours)
     for region, counts in by_region.items():
         chart.add(region.upper(), list(counts))
-    return _render(chart)
+    return render(chart)
 
 
 def writeback_lag(
@@ -114,7 +53,7 @@ def writeback_lag(
     Hours without a delivery are gaps, not zeros: no delivery is not a fast one.
     """
     chart = pygal.Line(
-        **_config(_LINES),
+        **config(_LINES),
         title="Write-back lag per hour (seconds, UTC)",
         no_data_text="No write-backs delivered yet",
         allow_interruptions=True,
@@ -124,9 +63,8 @@ def writeback_lag(
         max_scale=6,
         value_formatter=lambda v: f"{v:.1f} s",
     )
-    chart.add_xml_filter(_without_scripts)
     chart.x_labels, chart.x_labels_major = _labels(hours)
     if any(v is not None for v in max_seconds):
         chart.add("average", list(average_seconds))
         chart.add("slowest", list(max_seconds))
-    return _render(chart)
+    return render(chart)

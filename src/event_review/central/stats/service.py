@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import Role, User
 from event_review.central.identity.principal import Principal
 from event_review.central.regions.service import known_codes
-from event_review.central.stats import repository
+from event_review.central.stats import charts, repository
 from event_review.central.stats.repository import GroupBy, Scope
 from event_review.central.stats.schemas import GroupFigures, Statistics
 from event_review.central.teams import repository as teams
@@ -69,8 +70,15 @@ async def statistics(
         in_regions: set[str] | None = set(await known_codes(session, regions))
     elif principal.role is Role.ADMIN or mine or principal.role is not Role.LEAD:
         in_regions = set(regions) or None
-    else:  # a lead: within the team's regions
-        in_regions = (set(regions) or set(principal.region_codes)) & set(principal.region_codes)
+    else:  # a lead: within the team's regions, and told so rather than shown nothing
+        outside = sorted(set(regions) - principal.region_codes)
+        if outside:
+            raise Forbidden(
+                f"your team does not cover {', '.join(outside)}; its regions are "
+                f"{', '.join(sorted(principal.region_codes)) or 'none'}",
+                code="region_not_in_team",
+            )
+        in_regions = set(regions) or set(principal.region_codes)
     scope = Scope(since, until, await _people(session, principal, team, mine), in_regions)
 
     groups: dict[str, dict[str, Any]] = {}
@@ -103,3 +111,8 @@ async def statistics(
         for g in sorted(groups.values(), key=lambda g: g["key"])
     ]
     return Statistics(since=since, until=until, group_by=group_by.value, groups=out)
+
+
+async def chart(name: charts.ChartName, stats: Statistics) -> bytes:
+    # Drawing is milliseconds of pure Python: off the event loop, like the dashboard's.
+    return await anyio.to_thread.run_sync(charts.of_statistics(name, stats))
