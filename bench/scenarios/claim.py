@@ -26,10 +26,22 @@ RAW_REVIEW = asyncpg_sql(
     REVIEW_SQL,
     [
         "event_id", "user_id", "reviewer", "reviewed_at", "decision", "rating", "comment",
-        "form_key", "form_version", "answers", "outcome", "qa",
+        "form_key", "form_version", "answers", "outcome", "qa", "webhook_kind", "webhook_at",
+        "webhook_data",
     ],
 )  # fmt: skip
 NO_ANSWERS = json.dumps({"reasons": {}, "fields": {}})
+
+
+def raw_announcement(user: User, reviewed_at: datetime) -> tuple[str, str, str]:
+    """The webhook parameters the platform's review binds (no subscriber: no row)."""
+    data = {
+        "revision": 1, "revision_kind": "review", "decision": "approve", "rating": 4,
+        "reasons": {}, "form_key": "default", "form_version": 1,
+        "reviewer_id": str(user.user_id), "reviewer": user.username,
+        "reviewed_at": reviewed_at.isoformat(),
+    }  # fmt: skip
+    return "review.created", reviewed_at.isoformat(), json.dumps(data)
 
 
 def raw_outcome(reviewer: str, reviewed_at: datetime) -> str:
@@ -156,6 +168,7 @@ async def _raw(env: Env, seconds: float, *, review: bool) -> Tally:
                             RAW_REVIEW, event_id, user.user_id, user.username, now,
                             "approve", 4, None, "default", 1, NO_ANSWERS,
                             raw_outcome(user.username, now), False,
+                            *raw_announcement(user, now),
                         )  # fmt: skip
                         if reviewed is None:
                             raise RuntimeError(f"raw review of {event_id} changed nothing")
@@ -194,9 +207,50 @@ async def _seed_skips(env: Env) -> None:
         await env.execute(location, "VACUUM ANALYZE event_skips")
 
 
+# Queue rules with ageing, in force before the load: the loaded events are
+# ranked by the insert trigger, and the claim walks the same index it walks
+# without them (one column, rank_at, holds the aged order).
+AGEING = (
+    "INSERT INTO queue_rule_sets (version, document, point_seconds, applied_by) "
+    """VALUES (1, '{"ageing": {"every": "6m"}}', 360, 'bench') ON CONFLICT DO NOTHING"""
+)
+
+
+async def _claim_plan(env: Env, user: User) -> str:
+    """One claim's plan, executed and rolled back: the indexes it walks, its sorts, buffers."""
+    conn = await env.connect(env.central)
+    try:
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            rows = await conn.fetch(
+                f"EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) {RAW_CLAIM}",
+                sorted(user.regions), 10, user.user_id, LEASE, user.username,
+            )  # fmt: skip
+        finally:
+            await transaction.rollback()
+    finally:
+        await conn.close()
+    lines = [str(row[0]).strip() for row in rows]
+    scans = sorted({line.split(" using ")[1].split(" ")[0] for line in lines if " using " in line})
+    sorts = [
+        line.split("(")[0].strip("-> ").strip() for line in lines if "Sort" in line.split("(")[0]
+    ]
+    seq = any("Seq Scan on events" in line for line in lines)
+    buffers = next((line for line in lines if line.startswith("Buffers:")), "Buffers: -")
+    timing = next((line for line in lines if line.startswith("Execution Time")), "")
+    return (
+        f"claim plan with ageing on ({len(user.regions)} regions): {', '.join(scans)}; "
+        f"sorts: {', '.join(sorts) or 'none'}; seq scan of events: {'yes' if seq else 'no'}; "
+        f"{buffers}; {timing}"
+    )
+
+
 async def run(env: Env) -> list[Figure]:
     scale, say = env.scale, env.progress.say
     await env.reset_central()
+    for location in (env.central, env.baseline):
+        await env.execute(location, AGEING)
     await load_generated(
         [env.central, env.baseline],
         scale.claim_pending,
@@ -207,6 +261,8 @@ async def run(env: Env) -> list[Figure]:
     )
     await _seed_skips(env)
     await env.pg.checkpoint()
+    plan = await _claim_plan(env, next(u for u in env.reviewers if u.multi))
+    say(plan)
     reviewers = len(env.reviewers)
     multi = sum(1 for u in env.reviewers if u.multi)
     say(
@@ -287,6 +343,7 @@ async def run(env: Env) -> list[Figure]:
     p99.notes.append(
         f"platform {platform.drift()}; raw loop {raw.drift()}; statement alone {alone.drift()}"
     )
+    p99.notes.append(plan)
     figures.append(p99)
     double = Figure(
         "claim.double_assignments",

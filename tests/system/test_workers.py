@@ -31,8 +31,12 @@ def _env(fresh_db: ServerLocation, regional_db: Database, tmp_path: Path) -> dic
 
 @pytest.mark.parametrize(
     ("command", "loop"),
-    [(("writeback",), "writeback"), (("forwarder", "--region", "eu"), "forwarder-eu")],
-    ids=["writeback", "forwarder"],
+    [
+        (("writeback",), "writeback"),
+        (("forwarder", "--region", "eu"), "forwarder-eu"),
+        (("sla",), "sla"),
+    ],
+    ids=["writeback", "forwarder", "sla"],
 )
 def test_a_worker_answers_its_probes_and_stops_cleanly_on_sigterm(
     fresh_db: ServerLocation,

@@ -7,6 +7,7 @@ import typer
 from event_review.cli.admin import SUB_APPS
 from event_review.cli.forms import forms_app
 from event_review.cli.processes import COMMANDS
+from event_review.cli.queue_rules import queue_rules_app
 
 app = typer.Typer(
     name="event-review",
@@ -16,7 +17,7 @@ app = typer.Typer(
 )
 for command in COMMANDS:
     app.command()(command)
-for name, sub_app in {**SUB_APPS, "forms": forms_app}.items():
+for name, sub_app in {**SUB_APPS, "forms": forms_app, "queue-rules": queue_rules_app}.items():
     app.add_typer(sub_app, name=name)
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
-from typing import Any
 
 import typer
 import yaml
 
-from event_review.cli.support import JsonOption, emit, fail, friendly_errors, load_settings
+from event_review.cli.support import (
+    JsonOption,
+    emit,
+    fail,
+    friendly_errors,
+    load_settings,
+    read_yaml,
+)
 from event_review.targets import operator
 from event_review.targets.lifecycle import in_transaction
 
@@ -20,14 +24,7 @@ NAME = "admin"
 
 def read_form_file(path: str, *, as_json: bool = False) -> operator.FormFile:
     """The forms of a YAML (or JSON) file, `-` for standard input; a clear error otherwise."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}", as_json=as_json, code="unreadable_file")
-    try:
-        document: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        fail(f"{path} is not valid YAML: {exc}", as_json=as_json, code="invalid_yaml")
+    document = read_yaml(path, as_json=as_json)
     try:
         return operator.form_file(document)
     except ValueError as exc:

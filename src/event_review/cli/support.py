@@ -7,9 +7,11 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+import yaml
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError
 
@@ -83,6 +85,18 @@ def emit(result: BaseModel | Sequence[BaseModel], *, as_json: bool, text: str) -
         typer.echo(json.dumps(payload))
     else:
         typer.echo(text)
+
+
+def read_yaml(path: str, *, as_json: bool = False) -> Any:
+    """A YAML (or JSON) file's document, `-` for standard input; a clear error otherwise."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}", as_json=as_json, code="unreadable_file")
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        fail(f"{path} is not valid YAML: {exc}", as_json=as_json, code="invalid_yaml")
 
 
 def read_password(password_stdin: bool) -> str:

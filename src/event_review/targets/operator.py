@@ -18,6 +18,9 @@ from event_review.central.forms import service as forms
 from event_review.central.forms.definition import FormFile
 from event_review.central.forms.schemas import Applied, FormOut, FormSummary
 from event_review.central.identity.actor import Actor
+from event_review.central.queue_rules import service as queue_rules
+from event_review.central.queue_rules.definition import QueueRules
+from event_review.central.queue_rules.schemas import AppliedRules, RulesOut
 from event_review.central.regions import service as regions
 from event_review.central.regions.schemas import RegionCreated, RegionOut
 from event_review.central.teams import service as teams
@@ -37,6 +40,7 @@ OPERATOR = Actor.operator()
 
 __all__ = [
     "FormFile",
+    "QueueRules",
     "RetentionPolicy",
     "ReviewTextPolicy",
     "Role",
@@ -44,6 +48,7 @@ __all__ = [
     "add_team",
     "add_user",
     "apply_forms",
+    "apply_queue_rules",
     "check_new_password",
     "form_file",
     "list_forms",
@@ -51,6 +56,7 @@ __all__ = [
     "list_teams",
     "list_users",
     "new_key_pair",
+    "queue_rules_file",
     "region_code",
     "regional_review",
     "revoke_old_keys",
@@ -58,6 +64,7 @@ __all__ = [
     "set_retention",
     "set_review_text",
     "show_form",
+    "show_queue_rules",
 ]
 
 
@@ -115,18 +122,36 @@ async def list_users(session: AsyncSession) -> list[UserOut]:
     return await users.list_users(session)
 
 
+def _problems(exc: ValidationError) -> str:
+    return "\n".join(
+        f"  {'.'.join(str(p) for p in e['loc']) or '(file)'}: "
+        f"{str(e['msg']).removeprefix('Value error, ')}"
+        for e in exc.errors(include_url=False, include_input=False)
+    )
+
+
 def form_file(document: Any) -> FormFile:
     """A parsed form file checked; ValueError listing every problem by its place."""
     try:
         return FormFile.model_validate(document)
     except ValidationError as exc:
-        raise ValueError(
-            "\n".join(
-                f"  {'.'.join(str(p) for p in e['loc']) or '(file)'}: "
-                f"{str(e['msg']).removeprefix('Value error, ')}"
-                for e in exc.errors(include_url=False, include_input=False)
-            )
-        ) from exc
+        raise ValueError(_problems(exc)) from exc
+
+
+def queue_rules_file(document: Any) -> QueueRules:
+    """A parsed queue rules file checked; ValueError listing every problem by its place."""
+    try:
+        return QueueRules.model_validate({} if document is None else document)
+    except ValidationError as exc:
+        raise ValueError(_problems(exc)) from exc
+
+
+async def apply_queue_rules(session: AsyncSession, rules: QueueRules) -> AppliedRules:
+    return await queue_rules.apply(session, rules, actor=OPERATOR)
+
+
+async def show_queue_rules(session: AsyncSession) -> RulesOut:
+    return await queue_rules.show(session)
 
 
 async def apply_forms(session: AsyncSession, document: FormFile) -> list[Applied]:

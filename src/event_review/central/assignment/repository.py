@@ -40,7 +40,7 @@ def _claiming(candidates: str) -> str:
         FROM claimed
     )
     SELECT {EVENT_COLUMNS} FROM claimed
-    ORDER BY priority DESC, created_at, event_id
+    ORDER BY rank_at, event_id
     """
 
 
@@ -51,18 +51,18 @@ def _fresh(queue: Queue) -> str:
         SELECT c.event_id
         FROM unnest(CAST(:regions AS text[])) AS r(code)
         CROSS JOIN LATERAL (
-            SELECT e.event_id, e.priority, e.created_at
+            SELECT e.event_id, e.rank_at
             FROM events AS e
             WHERE e.status = 'pending' AND e.queue = '{queue.value}' AND e.region_code = r.code
               AND NOT EXISTS (
                   SELECT 1 FROM event_skips AS s
                   WHERE s.user_id = :user_id AND s.event_id = e.event_id
               )
-            ORDER BY e.priority DESC, e.created_at, e.event_id
+            ORDER BY e.rank_at, e.event_id
             LIMIT :size
             FOR UPDATE SKIP LOCKED
         ) AS c
-        ORDER BY c.priority DESC, c.created_at, c.event_id
+        ORDER BY c.rank_at, c.event_id
         LIMIT :size
         """
 
@@ -75,7 +75,7 @@ def _skipped(queue: Queue) -> str:
         WHERE s.user_id = :user_id
           AND e.status = 'pending' AND e.queue = '{queue.value}'
           AND e.region_code = ANY(CAST(:regions AS text[]))
-        ORDER BY e.priority DESC, e.created_at, e.event_id
+        ORDER BY e.rank_at, e.event_id
         LIMIT :size
         FOR UPDATE OF e SKIP LOCKED
         """
@@ -117,7 +117,7 @@ _HELD_BY = (
         Event.assigned_user_id == bindparam("user_id"),
         Event.lease_expires_at > func.now(),
     )
-    .order_by(Event.priority.desc(), Event.created_at, Event.event_id)
+    .order_by(Event.rank_at, Event.event_id)
 )
 
 

@@ -39,6 +39,9 @@ async def next_batch(
 ) -> Batch:
     """Claim a batch of pending events of your team's regions, highest priority and oldest first.
 
+    Under queue rules with ageing, waiting counts as priority: an event that waited
+    the ageing period counts one point higher (`event-review queue-rules`).
+
     While you hold unexpired events, this returns those instead of claiming more.
     Events you skipped go to others first: you get them back only when nothing
     else is left for you. Leads and admins claim escalated events with

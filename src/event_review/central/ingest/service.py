@@ -9,6 +9,7 @@ from event_review.central.db.models import AuditAction
 from event_review.central.identity.actor import Actor
 from event_review.central.ingest import repository
 from event_review.central.metrics import INGEST_REFUSED, INGESTED
+from event_review.central.queue_rules import service as queue_rules
 from event_review.central.regions import repository as regions
 from event_review.central.regions.service import region_of_key
 from event_review.contracts.ingest import BatchIngestResult, EventMetadata, IngestResult
@@ -69,10 +70,12 @@ def _check_unique(events: Sequence[EventMetadata]) -> None:
 async def ingest(
     session: AsyncSession, caller_region: str, events: Sequence[EventMetadata]
 ) -> BatchIngestResult:
-    """Store new events as pending; a repeat of a known event changes nothing."""
+    """Store new events as pending, with the priority the queue rules give them (the
+    insert ranks them for the claim); a repeat of a known event changes nothing."""
     await _check_regions(session, caller_region, events)
     _check_unique(events)
-    created = await repository.insert_new(session, caller_region, events)
+    prioritised = await queue_rules.prioritise(session, caller_region, events)
+    created = await repository.insert_new(session, caller_region, prioritised)
     missing = [e.external_event_id for e in events if e.external_event_id not in created]
     existing = await repository.existing_ids(session, caller_region, missing)
     await audit.record_many(

@@ -64,24 +64,35 @@ class Event(Base):
             "(assigned_user_id IS NOT NULL AND lease_expires_at IS NOT NULL)",
             name="assignment_consistent",
         ),
+        # Waiting events have a rank; it is what the claim orders by.
+        CheckConstraint(
+            "status NOT IN ('pending', 'assigned') OR rank_at IS NOT NULL", name="ranked"
+        ),
         # The claim walks this index once per region, already in claim order,
         # so a claim costs the same with 2 million pending rows as with 20.
         # Escalated events wait for leads in an index of their own.
         Index(
             "ix_events_pending_claim",
             "region_code",
-            text("priority DESC"),
-            "created_at",
+            "rank_at",
             "event_id",
             postgresql_where=text("status = 'pending' AND queue = 'review'"),
         ),
         Index(
             "ix_events_escalated_claim",
             "region_code",
-            text("priority DESC"),
-            "created_at",
+            "rank_at",
             "event_id",
             postgresql_where=text("status = 'pending' AND queue = 'escalated'"),
+        ),
+        # The oldest event not yet reviewed, per region and type, for SLAs
+        # (central.queue_rules.sla): one probe per pair, however long the queue.
+        Index(
+            "ix_events_unreviewed",
+            "region_code",
+            "event_type",
+            "created_at",
+            postgresql_where=text("status IN ('pending', 'assigned')"),
         ),
         Index(
             "ix_events_assigned_user",
@@ -125,6 +136,10 @@ class Event(Base):
     device_id: Mapped[str | None] = mapped_column(String(128))
     priority: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     summary: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    # When the event counts as arrived for the claim order: its arrival, less
+    # its priority's worth of waiting (central.queue_rules.priorities.rank_at).
+    # Set while it waits; a reviewed event keeps the last one it had.
+    rank_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), server_default=text("'pending'"))
     # clock_timestamp, not now(): rows of one ingest batch keep their order,
     # which "oldest first" relies on.

@@ -1,6 +1,6 @@
 // Leads' and admins' dashboard: queue counts per region and status, the
-// oldest pending age, write-back health, two pygal charts and the QA agreement
-// of one form (dashboard/agreement.js). Polls every 10 s while the tab is visible.
+// oldest pending age, the queue's service levels (dashboard/sla.js), write-back
+// health, two pygal charts and the QA agreement of one form (dashboard/agreement.js). Polls every 10 s while the tab is visible.
 
 import { api } from "../api.js";
 import { loadChart } from "../charts.js";
@@ -8,6 +8,7 @@ import { formatAge, formatNumber, formatTime, h, notice, replace } from "../dom.
 import { describe } from "../messages.js";
 import { session } from "../session.js";
 import { createAgreement } from "./dashboard/agreement.js";
+import { createSla } from "./dashboard/sla.js";
 
 const POLL_MS = 10_000;
 const WINDOWS = [[6, "Last 6 hours"], [24, "Last 24 hours"], [168, "Last 7 days"]];
@@ -49,6 +50,7 @@ export function mount(container) {
   const tableBody = h("tbody", null, h("tr", null, h("td", { class: "empty", colspan: 6 }, "Loading…")));
   const images = new Map();
   const agreement = createAgreement();
+  const sla = createSla();
 
   const scope = session.hasRole("admin") ? "All regions" : `Your regions: ${(session.me.regions || []).map((r) => r.toUpperCase()).join(", ")}`;
   container.append(
@@ -60,6 +62,7 @@ export function mount(container) {
           h("div", { class: "field" }, h("label", { for: "chart-window", class: "visually-hidden" }, "Chart period"), windowSelect)),
       ),
       status,
+      sla.element,
       stats,
       h("section", { class: "card", "aria-labelledby": "regions-title" },
         h("div", { class: "card-head" }, h("h2", { id: "regions-title" }, "Events by region and status")),
@@ -124,6 +127,7 @@ export function mount(container) {
     inFlight = true;
     // Its own errors stay in its card: the counts above still update.
     agreement.refresh();
+    sla.refresh();
     try {
       const [data] = await Promise.all([
         api("/api/v1/admin/dashboard"),
