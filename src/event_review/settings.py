@@ -6,13 +6,14 @@ name every PostgreSQL tool and host already understands.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Well-known values a development install falls back to. A production process
@@ -57,6 +58,16 @@ class InsecureSettingsError(RuntimeError):
 # resolved in EVENT_REVIEW_WORKER_TARGET, EVENT_REVIEW_WORKER_REGION and
 # EVENT_REVIEW_WORKER_DATABASE (targets/factory.py). Nobody sets them by hand, and
 # Settings ignores them.
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(value: str) -> list[IPNetwork]:
+    try:
+        return [ipaddress.ip_network(part.strip()) for part in value.split(",") if part.strip()]
+    except ValueError as exc:
+        raise ValueError(f"EVENT_REVIEW_WEBHOOK_ALLOWED_NETWORKS: {exc}") from exc
 
 
 class Settings(BaseSettings):
@@ -116,6 +127,18 @@ class Settings(BaseSettings):
     writeback_backoff_seconds: float = Field(default=2.0, gt=0)
     writeback_backoff_max_seconds: float = Field(default=300.0, gt=0)
     writeback_batch_size: int = Field(default=50, ge=1, le=1_000)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=100)
+    webhook_backoff_seconds: float = Field(default=5.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_batch_size: int = Field(default=50, ge=1, le=1_000)
+    webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="Webhooks: the whole of one delivery attempt."
+    )
+    webhook_allowed_networks: str = Field(
+        default="",
+        description="Webhooks: comma-separated CIDRs a receiver may be in although they are "
+        "not public (loopback, private, ...), and the only ones plain http:// may reach.",
+    )
     rate_limit_user_per_minute: int = Field(
         default=600, ge=0, description="Requests per user per minute and replica (0: off)."
     )
@@ -173,6 +196,21 @@ class Settings(BaseSettings):
         "the region may correct any review, with a reason, at any time.",
     )
     requeue_chunk_size: int = Field(default=5_000, ge=1, le=100_000)
+    sla_interval_seconds: float = Field(
+        default=15.0, gt=0, le=3600, description="SLA monitor: seconds between measurements."
+    )
+    export_expiry_hours: float = Field(
+        default=24, gt=0, le=30 * 24, description="How long a finished export can be downloaded."
+    )
+    export_chunk_rows: int = Field(
+        default=5_000, ge=1, le=50_000, description="Rows per stored export chunk."
+    )
+    export_max_attempts: int = Field(
+        default=5, ge=1, le=100, description="Runs of an export job before it is failed."
+    )
+    export_lease_seconds: float = Field(
+        default=60, gt=0, le=3_600, description="How long a worker holds an export between chunks."
+    )
     otel_endpoint: str | None = Field(
         default=None,
         description="OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces "
@@ -188,6 +226,16 @@ class Settings(BaseSettings):
                 "EVENT_REVIEW_LEASE_MAX_HOLD_MINUTES must be at least EVENT_REVIEW_LEASE_MINUTES"
             )
         return self
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        _networks(value)
+        return value
+
+    @property
+    def webhook_networks(self) -> list[IPNetwork]:
+        return _networks(self.webhook_allowed_networks)
 
     @property
     def lease(self) -> timedelta:

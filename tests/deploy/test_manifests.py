@@ -208,6 +208,9 @@ def test_workload_commands(variant: Rendered) -> None:
             "Deployment/review": ["serve", "review", "--host", "0.0.0.0", "--port", "8000"],
             "Deployment/web": ["serve", "web", "--host", "0.0.0.0", "--port", "8080"],
             "Deployment/writeback": ["writeback", "--metrics-port", "9100"],
+            "Deployment/webhooks": ["webhooks", "--metrics-port", "9100"],
+            "Deployment/exporter": ["exporter", "--metrics-port", "9100"],
+            "Deployment/sla": ["sla", "--metrics-port", "9100"],
             "CronJob/requeue": ["requeue", "--json"],
             "CronJob/purge": ["purge", "--json"],
             "Job/migrate": ["migrate"],
@@ -327,6 +330,12 @@ def test_network_policies(variant: Rendered) -> None:
     assert postgres["egress"] == [{"ports": [{"protocol": "TCP", "port": 5432}]}]
     https = policies["allow-https-egress"]
     assert https["egress"] == [{"ports": [{"protocol": "TCP", "port": 443}]}]
+    (public,) = policies["allow-webhook-egress"]["egress"]
+    assert public["ports"] == [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 80}]
+    blocks = {b["ipBlock"]["cidr"]: set(b["ipBlock"]["except"]) for b in public["to"]}
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+            "127.0.0.0/8"} <= blocks["0.0.0.0/0"]  # fmt: skip
+    assert {"fc00::/7", "fe80::/10", "::1/128"} <= blocks["::/0"]
 
     # The labels the policies select on sit on exactly the pods that need them.
     served = {
@@ -343,6 +352,9 @@ def test_network_policies(variant: Rendered) -> None:
         target = SERVERS.get(args[1]) if args[0] == "serve" else None
         calls_out = args[0] in ("writeback", "forwarder") or bool(target and target.calls_regions)
         assert (labels.get("event-review.io/https-egress") == "true") == calls_out, name
+        # Only the webhook worker calls the internet, and it never calls the regions.
+        webhooks = args[0] == "webhooks"
+        assert (labels.get("event-review.io/webhook-egress") == "true") == webhooks, name
 
 
 # -- routing: every path reaches a target that serves it ---------------------------

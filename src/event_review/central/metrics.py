@@ -42,6 +42,17 @@ WRITEBACK_LAG = Histogram(
     ["region"],
     buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600),
 )
+WEBHOOK_ATTEMPTS = Counter(
+    "event_review_webhook_attempts_total",
+    "Webhook delivery attempts, by kind and result (delivered, retry, failed, refused).",
+    ["kind", "result"],
+)
+EXPORT_ROWS = Counter("event_review_export_rows_total", "Rows written by background exports.")
+EXPORT_JOBS = Counter(
+    "event_review_export_jobs_total",
+    "Background exports that ended, by outcome (done, failed, expired).",
+    ["outcome"],
+)
 QUEUE_DEPTH = Gauge(
     "event_review_events", "Central events by region and status.", ["region", "status"]
 )
@@ -50,6 +61,20 @@ OLDEST_PENDING = Gauge(
 )
 WRITEBACK_BACKLOG = Gauge(
     "event_review_writeback_outbox", "Write-back outbox rows by status.", ["status"]
+)
+SLA_SECONDS = Gauge(
+    "event_review_sla_seconds",
+    "An SLA measure now (oldest_pending: age of the oldest unreviewed event; first_review: "
+    "90th percentile of time to first review over the SLA's window), by SLA and measure.",
+    ["sla", "measure"],
+)
+SLA_TARGET = Gauge(
+    "event_review_sla_target_seconds", "An SLA measure's target.", ["sla", "measure"]
+)
+SLA_BREACHED = Gauge(
+    "event_review_sla_breached",
+    "1 while an SLA measure is over its target, else 0.",
+    ["sla", "measure"],
 )
 
 # Counting millions of rows on every scrape of every replica would be a load

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Callable
 
 import typer
 
@@ -14,7 +15,7 @@ from event_review.settings import Environment
 from event_review.targets import launch, operator
 from event_review.targets import up as platform
 from event_review.targets.demo import DemoSeed
-from event_review.targets.registry import JOBS, LOOPS, SERVERS, Server
+from event_review.targets.registry import JOBS, LOOPS, SERVERS, Loop, Server
 
 RegionOption = typer.Option(None, "--region", help="Region code (regional processes).")
 MetricsPortOption = typer.Option(
@@ -55,11 +56,20 @@ def serve(
         launch.serve(settings, server, region=code, host=host, port=port, workers=workers)
 
 
-def writeback(metrics_port: int | None = MetricsPortOption) -> None:
-    """Deliver review outcomes to the regions until stopped (a worker)."""
-    settings = load_settings()
-    with friendly_errors():
-        launch.run_loop(settings, LOOPS["writeback"], region=None, status_port=metrics_port)
+def _central_loop(loop: Loop) -> Callable[..., None]:
+    """The command of a central loop: every one starts the same way, from its entry."""
+
+    def command(metrics_port: int | None = MetricsPortOption) -> None:
+        settings = load_settings()
+        with friendly_errors():
+            launch.run_loop(settings, loop, region=None, status_port=metrics_port)
+
+    command.__name__ = loop.name
+    command.__doc__ = f"Run until stopped (a worker): {loop.summary}."
+    return command
+
+
+CENTRAL_LOOPS = tuple(_central_loop(loop) for loop in LOOPS.values() if not loop.per_region)
 
 
 def forwarder(
@@ -186,4 +196,14 @@ def version(as_json: bool = JsonOption) -> None:
     typer.echo(json.dumps({"version": __version__}) if as_json else __version__)
 
 
-COMMANDS = (migrate, serve, up, requeue, purge, writeback, forwarder, simulate, version)
+COMMANDS: tuple[Callable[..., None], ...] = (
+    migrate,
+    serve,
+    up,
+    requeue,
+    purge,
+    *CENTRAL_LOOPS,
+    forwarder,
+    simulate,
+    version,
+)

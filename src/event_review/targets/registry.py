@@ -26,6 +26,7 @@ from event_review.central.forms.routes import router as forms_router
 from event_review.central.ingest.routes import router as ingest_router
 from event_review.central.payloads.routes import router as payloads_router
 from event_review.central.qa.routes import router as qa_router
+from event_review.central.queue_rules.routes import router as queue_rules_router
 from event_review.central.regions.routes import router as regions_router
 from event_review.central.reviews.routes import router as reviews_router
 from event_review.central.search.routes import router as search_router
@@ -33,6 +34,7 @@ from event_review.central.stats.routes import router as stats_router
 from event_review.central.teams.routes import router as teams_router
 from event_review.central.users.routes import router as users_router
 from event_review.central.web.routes import router as web_router
+from event_review.central.webhooks.routes import router as webhooks_router
 from event_review.central.writeback.routes import router as writeback_router
 from event_review.regional.api.routes import router as regional_router
 from event_review.regional.api.routes import router_v2 as regional_v2_router
@@ -123,9 +125,11 @@ _REVIEW = (
     payloads_router,
     reviews_router,
     qa_router,
+    queue_rules_router,
     search_router,
     stats_router,
     writeback_router,
+    webhooks_router,
     regions_router,
     teams_router,
     users_router,
@@ -145,6 +149,14 @@ PROCESSES: tuple[Process, ...] = tuple(
                 calls_regions=True,
                 default_port=8000,
                 routers=(*_REVIEW, *_INGESTOR, web_router),
+            ),
+            Loop(
+                "exporter",
+                Side.CENTRAL,
+                "writes background search exports into central storage, resumably",
+                default_port=9100,
+                work=workers.exporter,
+                pool_size=2,
             ),
             Loop(
                 "forwarder",
@@ -208,6 +220,14 @@ PROCESSES: tuple[Process, ...] = tuple(
                 per_region=True,
                 work=workers.simulate_events,
             ),
+            Loop(
+                "sla",
+                Side.CENTRAL,
+                "measures the queue's SLAs: Prometheus gauges, breaches, `sla.breached` webhooks",
+                default_port=9100,
+                work=workers.sla,
+                pool_size=2,
+            ),
             Server(
                 "web",
                 Side.NONE,
@@ -215,6 +235,13 @@ PROCESSES: tuple[Process, ...] = tuple(
                 "/api/v1 on the same origin, which an ingress routes to `review`)",
                 default_port=8080,
                 routers=(web_router,),
+            ),
+            Loop(
+                "webhooks",
+                Side.CENTRAL,
+                "delivers signed webhooks to registered receivers (retries with back-off, parks)",
+                default_port=9100,
+                work=workers.webhooks,
             ),
             Loop(
                 "writeback",

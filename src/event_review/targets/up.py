@@ -2,9 +2,9 @@
 
 Embedded PostgreSQL (or DATABASE_URL's server) with the central database and
 one database per region; then the registry's entries in this one process:
-the `all` server, a `regional-api` per region on the ports after it, the
-`writeback` loop, a `forwarder` per region, and the `requeue` and `simulate`
-jobs repeated as loops. Operators deploying for real run the entries apart.
+the `all` server, a `regional-api` per region on the ports after it, every
+central loop (`writeback`, `webhooks`, `exporter`, `sla`), a `forwarder` per
+region, and the `requeue` and `simulate` jobs repeated as loops. Operators deploying for real run the entries apart.
 """
 
 from __future__ import annotations
@@ -135,15 +135,20 @@ async def run(
                 return
             await asyncio.sleep(0.05)
 
-        writeback, forwarder = LOOPS["writeback"], LOOPS["forwarder"]
-        assert writeback.work is not None
+        forwarder = LOOPS["forwarder"]
         assert forwarder.work is not None
         requeue, simulate = JOBS["requeue"].work, JOBS["simulate"].work
         assert requeue is not None
         assert simulate is not None
+        # Every central loop of the registry (write-back, webhooks, exports, SLAs).
+        central_loops = [
+            loop for loop in LOOPS.values() if loop.side is Side.CENTRAL and not loop.per_region
+        ]
         loops: list[Coroutine[Any, Any, object]] = [
-            writeback.work(
-                settings, central, locations["central"], None, LoopState(writeback.instance(None))
+            *(
+                loop.work(settings, central, locations["central"], None, LoopState(loop.name))
+                for loop in central_loops
+                if loop.work is not None
             ),
             _repeated("requeue", lambda: requeue(settings, central), REQUEUE_EVERY_SECONDS),
         ]

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from event_review.central.queue_rules.sla import monitor as sla_monitor
 from event_review.central.regional_client import RegionalClient
 from event_review.central.requeue.service import requeue_stale
 from event_review.central.retention.service import purge
+from event_review.central.search.jobs.worker import Exporter
+from event_review.central.webhooks.delivery import WebhookWorker, http_client
 from event_review.central.writeback.service import WritebackWorker
 from event_review.regional.forwarder.metadata import parse_fields
 from event_review.regional.forwarder.service import Forwarder, ForwarderConfig
@@ -37,6 +40,43 @@ async def writeback(
     async with regional_http_client(settings) as http:
         client = RegionalClient(http, signing_key(settings))
         await WritebackWorker(database.sessionmaker, client, settings).run(state)
+
+
+async def sla(
+    settings: Settings,
+    database: Database,
+    location: ServerLocation,
+    region: str | None,
+    state: LoopState,
+) -> NoReturn:
+    """Measure every SLA of the queue rules, keep its gauges, open and close breaches."""
+    del location, region
+    await sla_monitor(database.sessionmaker, state, settings.sla_interval_seconds)
+
+
+async def exporter(
+    settings: Settings,
+    database: Database,
+    location: ServerLocation,
+    region: str | None,
+    state: LoopState,
+) -> NoReturn:
+    """Run background export jobs chunk by chunk; delete expired ones."""
+    del location, region
+    await Exporter(database.sessionmaker, settings).run(state)
+
+
+async def webhooks(
+    settings: Settings,
+    database: Database,
+    location: ServerLocation,
+    region: str | None,
+    state: LoopState,
+) -> NoReturn:
+    """Deliver webhooks from their outbox to the receivers admins registered."""
+    del location, region
+    async with http_client(settings) as http:
+        await WebhookWorker(database.sessionmaker, http, settings).run(state)
 
 
 def forwarder_config(settings: Settings, region: str) -> ForwarderConfig:

@@ -2,9 +2,11 @@
 
 from event_review.central.db.models.audit import ActorType, AuditAction, AuditEntry
 from event_review.central.db.models.event import Event, EventStatus, Queue, ReviewDecision
+from event_review.central.db.models.export import ExportChunk, ExportJob, ExportStatus
 from event_review.central.db.models.form import ReviewForm
 from event_review.central.db.models.outbox import OutboxStatus, WritebackOutbox
 from event_review.central.db.models.qa import QaStatus, QaTask, QaVerdict
+from event_review.central.db.models.queue_rules import QueueRuleSet, SlaBreach
 from event_review.central.db.models.region import (
     IngestKey,
     Region,
@@ -16,20 +18,31 @@ from event_review.central.db.models.session import UserSession
 from event_review.central.db.models.skip import EventSkip, SkipReason
 from event_review.central.db.models.team import Team, TeamRegion
 from event_review.central.db.models.user import Role, User
+from event_review.central.db.models.webhook import (
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookKind,
+    WebhookSubscription,
+)
 
 __all__ = [
     "ActorType",
     "AuditAction",
     "AuditEntry",
+    "DeliveryStatus",
     "Event",
     "EventSkip",
     "EventStatus",
+    "ExportChunk",
+    "ExportJob",
+    "ExportStatus",
     "IngestKey",
     "OutboxStatus",
     "QaStatus",
     "QaTask",
     "QaVerdict",
     "Queue",
+    "QueueRuleSet",
     "Region",
     "RetentionPolicy",
     "ReviewDecision",
@@ -38,9 +51,13 @@ __all__ = [
     "ReviewTextPolicy",
     "Role",
     "SkipReason",
+    "SlaBreach",
     "Team",
     "TeamRegion",
     "User",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookKind",
+    "WebhookSubscription",
     "WritebackOutbox",
 ]

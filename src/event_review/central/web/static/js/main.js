@@ -1,9 +1,9 @@
-// Entry point: session, routing (#/review, #/qa, #/dashboard, #/search?…, #/history, #/forms,
+// Entry point: session, routing (#/review, #/qa, #/dashboard, #/search?…, #/stats?…, #/history, #/forms,
 // #/events/ID, ...), the top bar. Each view is a module with mount(container) -> unmount().
 
 import { api, onUnauthorized } from "./api.js";
 import { announceLogin, forget, logout, maySignIn, onSessionEvents, refresh } from "./auth.js";
-import { h, refreshTimes, replace, toast } from "./dom.js";
+import { h, notice, refreshTimes, replace, toast } from "./dom.js";
 import { isTyping } from "./keys.js";
 import { endedSession, loggedOutMessage } from "./messages.js";
 import { regionList, session } from "./session.js";
@@ -17,8 +17,10 @@ import * as qa from "./views/qa.js";
 import * as regions from "./views/regions.js";
 import * as review from "./views/review.js";
 import * as search from "./views/search.js";
+import * as stats from "./views/stats.js";
 import * as teams from "./views/teams.js";
 import * as users from "./views/users.js";
+import * as webhooks from "./views/webhooks.js";
 import * as writebacks from "./views/writebacks.js";
 
 const ROUTES = {
@@ -27,12 +29,15 @@ const ROUTES = {
   dashboard: { title: "Dashboard", roles: ["lead", "admin"], view: dashboard },
   search: { title: "Search", roles: ["lead", "admin"], view: search },
   writebacks: { title: "Write-backs", roles: ["admin"], view: writebacks },
+  webhooks: { title: "Webhooks", roles: ["admin"], view: webhooks },
   audit: { title: "Audit log", roles: ["admin"], view: audit },
   regions: { title: "Regions", roles: ["lead", "admin"], view: regions },
   teams: { title: "Teams", roles: ["lead", "admin"], view: teams },
   users: { title: "Users", roles: ["admin"], view: users },
   forms: { title: "Forms", roles: ["lead", "admin"], view: forms },
   history: { title: "My history", roles: ["reviewer", "qa", "lead", "admin"], view: myHistory },
+  // Everyone's own figures; leads' and admins' grouped per reviewer, team or region.
+  stats: { title: "Statistics", roles: ["reviewer", "qa", "lead", "admin"], view: stats },
   // A link to one event (#/events/ID), to share or bookmark; not in the menu.
   events: { title: "Event", roles: ["reviewer", "qa", "lead", "admin"], view: eventPage, hidden: true },
 };
@@ -46,6 +51,9 @@ const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
 let current = null;
 let loggingOut = false;
+// A page the user followed a link to but may not open: said where they land instead.
+let refused = null;
+const ROLE_NAMES = { reviewer: "reviewers", qa: "QA", lead: "leads", admin: "admins" };
 
 function route() {
   const match = location.hash.match(/^#\/([a-z-]+)(?:\/([^/?#]+))?/);
@@ -69,11 +77,21 @@ function showLogin(message = null, kind = "warn") {
   current = { name: "login", unmount: login.mount(main, { message, kind, onLoggedIn: start }) };
 }
 
-/** An admin's many links fit beside who is logged in only without the detail: then it goes (it stays in the title). */
+/**
+ * An admin's many links fit beside who is logged in only without the detail: then
+ * it goes (it stays in the title). When even that is too narrow, the links take a
+ * row of their own, and the pages laid out below the bar learn its new height.
+ */
 function fitTopbar() {
   const nav = document.getElementById("nav");
-  topbar.classList.remove("crowded");
-  if (!topbar.hidden && nav.scrollWidth > nav.clientWidth + 1) topbar.classList.add("crowded");
+  const overflows = () => nav.scrollWidth > nav.clientWidth + 1;
+  topbar.classList.remove("crowded", "wrapped");
+  document.documentElement.style.removeProperty("--topbar");
+  if (topbar.hidden || !overflows()) return;
+  topbar.classList.add("crowded");
+  if (!overflows()) return;
+  topbar.classList.add("wrapped");
+  document.documentElement.style.setProperty("--topbar", `${topbar.offsetHeight}px`);
 }
 
 function renderTopbar(active) {
@@ -96,10 +114,22 @@ function renderTopbar(active) {
   fitTopbar();
 }
 
+/** "Search is not available to your role", above the page the user was sent to instead. */
+function showRefused(wanted, shown) {
+  refused = null;
+  const who = ROUTES[wanted].roles.map((role) => ROLE_NAMES[role] || role).join(" and ");
+  const dismiss = h("button", { class: "button small", type: "button" }, "Dismiss");
+  const box = h("div", { id: "route-refused" }, notice("warn", `${ROUTES[wanted].title} is not available to your role.`,
+    `It is for ${who}; you are signed in as ${session.me.role}. Here is ${ROUTES[shown].title} instead.`, [dismiss]));
+  dismiss.addEventListener("click", () => box.remove());
+  main.prepend(box);
+}
+
 function render({ focus = false } = {}) {
   if (!session.me) return;
   let { name, param } = route();
   if (!name || !ROUTES[name] || !session.hasRole(...ROUTES[name].roles)) {
+    if (name && Object.hasOwn(ROUTES, name) && !ROUTES[name].hidden) refused = name;
     name = defaultRoute();
     param = null;
     if (location.hash !== `#/${name}`) {
@@ -113,6 +143,7 @@ function render({ focus = false } = {}) {
   document.title = `${ROUTES[name].title} · Event Review`;
   replace(main);
   current = { name, unmount: ROUTES[name].view.mount(main, { param }) };
+  if (refused) showRefused(refused, name);
   if (focus) main.focus({ preventScroll: true });
 }
 
