@@ -18,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import asyncpg
 import httpx
@@ -32,6 +32,7 @@ from event_review.runtime.database import Database
 from event_review.runtime.errors import DatabaseUnavailable, classify_database_error
 from event_review.runtime.migrations import Schema, SchemaNotReadyError
 
+T = TypeVar("T")
 log = structlog.get_logger(__name__)
 
 LAST_SUCCESS = Gauge(
@@ -158,6 +159,15 @@ class LoopState:
             "last_error": self.last_error,
             "last_success_at": self.last_success_at,
         }
+
+
+async def attempt_each(items: Sequence[T], attempt: Callable[[T], Awaitable[None]]) -> None:
+    """Give every item its attempt, at once, even when another one fails; then raise the
+    first failure, for the loop to back off on (an outbox worker's pass over due rows)."""
+    outcomes = await asyncio.gather(*(attempt(item) for item in items), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 async def run_forever(

@@ -4,7 +4,8 @@ Embedded PostgreSQL (or DATABASE_URL's server) with the central database and
 one database per region; then the registry's entries in this one process:
 the `all` server, a `regional-api` per region on the ports after it, every
 central loop (`writeback`, `webhooks`, `exporter`, `sla`), a `forwarder` per
-region, and the `requeue` and `simulate` jobs repeated as loops. Operators deploying for real run the entries apart.
+region, and the `requeue` and `simulate` jobs repeated as loops. Operators
+deploying for real run the entries apart.
 """
 
 from __future__ import annotations

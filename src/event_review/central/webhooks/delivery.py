@@ -32,7 +32,7 @@ from event_review.central.identity.actor import Actor
 from event_review.central.metrics import WEBHOOK_ATTEMPTS
 from event_review.central.webhooks import destination, repository
 from event_review.central.webhooks.repository import Due
-from event_review.runtime.loops import LoopState, backoff, run_forever
+from event_review.runtime.loops import LoopState, attempt_each, backoff, run_forever
 from event_review.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -118,13 +118,7 @@ class WebhookWorker:
             due = await repository.claim_due(
                 session, self.settings.webhook_batch_size, self.visibility
             )
-        if due:
-            outcomes = await asyncio.gather(
-                *(self._deliver(d) for d in due), return_exceptions=True
-            )
-            for outcome in outcomes:
-                if isinstance(outcome, BaseException):
-                    raise outcome
+        await attempt_each(due, self._deliver)
         return len(due)
 
     async def _deliver(self, due: Due) -> None:

@@ -11,7 +11,6 @@ outbox until it is back.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
@@ -30,7 +29,7 @@ from event_review.central.webhooks import outbox as webhooks
 from event_review.central.writeback import repository
 from event_review.central.writeback.repository import Delivery
 from event_review.contracts.regional import ReviewRevision
-from event_review.runtime.loops import LoopState, backoff, run_forever
+from event_review.runtime.loops import LoopState, attempt_each, backoff, run_forever
 from event_review.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -70,13 +69,7 @@ class WritebackWorker:
             due = await repository.claim_due(
                 session, self.settings.writeback_batch_size, self.visibility
             )
-        if due:
-            outcomes = await asyncio.gather(
-                *(self._deliver(d) for d in due), return_exceptions=True
-            )
-            for outcome in outcomes:
-                if isinstance(outcome, BaseException):
-                    raise outcome
+        await attempt_each(due, self._deliver)
         return len(due)
 
     async def _deliver(self, delivery: Delivery) -> None:

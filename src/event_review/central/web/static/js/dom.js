@@ -216,3 +216,14 @@ export async function copyText(text, what = "Copied") {
     toast("Could not copy automatically; select the text and copy it.", "warn");
   }
 }
+
+/** Hand `text` to the browser as a download named `name` (a file fetched with the bearer token, which a plain link cannot carry). */
+export function saveFile(text, type, name) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = h("a", { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The download has started from the URL by now; a moment later it can go.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

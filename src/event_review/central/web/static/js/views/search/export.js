@@ -7,7 +7,7 @@
 // (GET /api/v1/search/events/export).
 
 import { api } from "../../api.js";
-import { h } from "../../dom.js";
+import { saveFile } from "../../dom.js";
 import { describe } from "../../messages.js";
 
 export const FORMATS = [
@@ -82,16 +82,6 @@ export function fileName(job) {
   return `events-${stamp}Z.${job.format}`;
 }
 
-function save(text, type, name) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = h("a", { href: url, download: name, hidden: true });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // The download has started from the URL by now; a moment later it can go.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /** Download a finished job's file; its name. Throws {title, text}. */
 export async function downloadJob(job) {
   const [, , type] = FORMATS.find(([f]) => f === job.format);
@@ -102,6 +92,6 @@ export async function downloadJob(job) {
     throw failed(error);
   }
   const name = fileName(job);
-  save(text, type, name);
+  saveFile(text, type, name);
   return name;
 }

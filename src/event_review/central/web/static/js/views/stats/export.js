@@ -3,23 +3,13 @@
 // browser from memory (a Blob URL) as a download.
 
 import { api } from "../../api.js";
-import { h } from "../../dom.js";
+import { saveFile } from "../../dom.js";
 import { describe } from "../../messages.js";
 
 export const FORMATS = [
   ["csv", "Export CSV", "text/csv"],
   ["jsonl", "Export JSON Lines", "application/jsonl"],
 ];
-
-function save(text, type, name) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = h("a", { href: url, download: name, hidden: true });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // The download has started from the URL by now; a moment later it can go.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** Download `path` (the export route) with `params` as `format`, saved as `stem.format`; throws {title, text}. */
 export async function exportFigures(path, params, format, stem) {
@@ -35,6 +25,6 @@ export async function exportFigures(path, params, format, stem) {
     throw Object.assign(new Error(message.title), { title: `The export failed. ${message.title}`, text: message.text });
   }
   const name = `${stem}.${format}`;
-  save(text, type, name);
+  saveFile(text, type, name);
   return name;
 }
