@@ -61,9 +61,7 @@ class ExportJob(Base):
     job_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
     )
-    requested_by: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.user_id", ondelete="CASCADE")
-    )
+    requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"))
     format: Mapped[str] = mapped_column(String(8))
     # The search as resolved when it was asked: the regions in the requester's scope
     # then, the filters (the reviewer as an id) and the sort.
