@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import AuditAction, AuditEntry, Role
 from event_review.central.search import export
+from event_review.central.spreadsheets import spreadsheet_safe
 from tests.central.forms.test_definition import example
 from tests.factories import Factory, UserHandle
 
@@ -128,4 +129,4 @@ async def test_exports_are_for_leads_and_admins_and_audited(
      ("\tx", "'\tx"), ("plain", "plain"), ("a=b", "a=b")],
 )  # fmt: skip
 def test_cells_a_spreadsheet_would_run_are_made_text(cell: str, safe: str) -> None:
-    assert export.spreadsheet_safe(cell) == safe
+    assert spreadsheet_safe(cell) == safe
