@@ -66,7 +66,11 @@ async def wait_for_pending(
 async def hand_over(platform: Platform, username: str, *, event_type: str, region: str) -> str:
     """Give `username` a pending event of `event_type` in `region`, leased as a claim
     would lease it (a claim hands out the highest priority first, whatever the type);
-    waits for the simulator to make one if none is pending. The event's id."""
+    waits for the simulator to make one if none is pending. The event's id.
+
+    The user is logged in first: `up` re-queues, every 30 s, what is held by
+    someone without a live session, as it would a reviewer's who logged out."""
+    platform.token(username)
     holder = await user_id(platform, username)
 
     async def assigned() -> str | None:

@@ -58,17 +58,19 @@ async def test_a_reviewer_works_through_many_token_lifetimes_in_two_tabs(
             refused.append(response.url)
 
     page.on("response", count)
-    started = time.monotonic()
-    await tab.login(platform.url, username)
-    await claim(page, 4)
-    await expect(page.locator("#payload-image")).to_be_visible()
 
-    # The renewal timer is held off (its refreshes fail) until the token has
-    # expired: the next request meets `token_expired`, renews and is resent.
+    # The renewal timer is held off (its refreshes fail) from the login until the
+    # token has expired: the next request meets `token_expired`, renews and is
+    # resent. Held off from the start, so a slow claim on a loaded machine cannot
+    # let the timer renew first.
     async def unreachable(route: Route) -> None:
         await route.abort()
 
     await page.route("**/api/v1/auth/refresh", unreachable)
+    await tab.login(platform.url, username)
+    started = time.monotonic()  # the token was issued before this
+    await claim(page, 4)
+    await expect(page.locator("#payload-image")).to_be_visible()
     await asyncio.sleep(max(0.0, TOKEN_SECONDS + 1 - (time.monotonic() - started)))
     await page.unroute("**/api/v1/auth/refresh")
     await review_open_event(page, platform)
