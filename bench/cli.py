@@ -27,6 +27,7 @@ from bench.scenarios import (
     claim,
     cpu,
     export,
+    floor,
     forwarder,
     ingest,
     payload,
@@ -49,6 +50,7 @@ SCENARIOS: dict[str, Scenario] = {
     "queues": queues.run,
     "search": search.run,
     "export": export.run,
+    "floor": floor.run,
 }
 
 

@@ -39,6 +39,11 @@ class Scale:
     search_rounds: int
     # 10. export: reviewed events exported in one CSV
     export_events: int
+    # 11. floor: alternating rounds; seconds per closed-loop block; its clients; pending events
+    floor_rounds: int
+    floor_seconds: float
+    floor_clients: int
+    floor_pending: int
     # `serve all --workers N` for the centre (1: one process, as recorded in docs/benchmarks.md)
     centre_workers: int = 1
 
@@ -67,6 +72,10 @@ SCALES = {
         search_events=400_000,
         search_rounds=20,
         export_events=100_000,
+        floor_rounds=3,
+        floor_seconds=1.0,
+        floor_clients=8,
+        floor_pending=60_000,
     ),
     "full": Scale(
         name="full",
@@ -91,6 +100,10 @@ SCALES = {
         search_events=10_000_000,
         search_rounds=100,
         export_events=1_000_000,
+        floor_rounds=5,
+        floor_seconds=3.0,
+        floor_clients=8,
+        floor_pending=300_000,
     ),
 }
 

@@ -47,6 +47,12 @@ EXPECTED_FIGURES = {
     "export.job_rows_per_s",
     "export.job_seconds",
     "export.job_rss_mb",
+    # The platform against the floor, a bare FastAPI app sending the same statements.
+    *(f"floor.cpu.{k}_ms" for k in ("me", "claim", "review", "loop", "batch")),
+    *(f"floor.throughput.{k}_per_s" for k in ("me", "claim", "review", "loop", "batch")),
+    "floor.batch_vs_statement.events_per_s",
+    "floor.payload.2kb.p50_ms",
+    "floor.claimed_twice",
 }
 # Where the centre's CPU goes, one request at a time: no raw-SQL counterpart.
 WITHOUT_BASELINE = {
@@ -95,6 +101,8 @@ def test_small_scale_reports_every_figure() -> None:
         assert figure["unit"], (key, figure)
     # Correctness, not speed: nothing was handed out twice.
     assert figures["claim.double_assignments"]["platform"] == 0
+    twice = figures["floor.claimed_twice"]
+    assert twice["platform"] == twice["baseline"] == 0
     # Progress goes to stderr, never into the JSON on stdout.
     assert "[bench" in completed.stderr
     # Everything the run created is gone: its temp dir (and embedded server) included.
