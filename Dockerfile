@@ -8,17 +8,25 @@
 # Kubernetes probes (/healthz, /readyz) check health, so there is no HEALTHCHECK.
 # checkov:skip=CKV_DOCKER_2: health is checked by Kubernetes readiness/liveness probes, and most targets (workers, jobs) serve no HTTP
 
-# --- builder: build the wheel and install it with its dependencies into a venv ---
+# --- builder: the locked dependencies, then the wheel, into a venv ---
+# Every dependency comes from requirements/image.lock, pinned and hash-checked
+# (deploy/README.md, "Rebuilding the lock file"); the project's wheel goes in
+# with --no-deps, so nothing unlocked reaches the venv, and `pip check` fails
+# the build if the lock misses a dependency. The embedded PostgreSQL (the
+# `embedded` extra) is not in the lock: the image always has DATABASE_URL.
 FROM python:3.12-slim-trixie AS builder
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /build
 RUN python -m venv /opt/venv
+COPY requirements/image.lock ./requirements/
+RUN /opt/venv/bin/pip install --require-hashes --no-deps -r requirements/image.lock
 COPY pyproject.toml README.md ./
 COPY src ./src
 RUN python -m pip wheel --no-deps --wheel-dir /build/wheels . \
-    && /opt/venv/bin/pip install /build/wheels/*.whl \
+    && /opt/venv/bin/pip install --no-deps /build/wheels/*.whl \
+    && /opt/venv/bin/pip check \
     && /opt/venv/bin/event-review --help > /dev/null
 
 # --- runtime: the venv only; no compilers, no pip cache, no sources ---

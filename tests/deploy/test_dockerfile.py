@@ -85,7 +85,8 @@ def test_builder_builds_a_wheel_into_a_venv() -> None:
     runs = " && ".join(builder.all("RUN"))
     assert "python -m venv /opt/venv" in runs
     assert re.search(r"pip wheel --no-deps --wheel-dir (\S+) \.", runs)
-    assert "/opt/venv/bin/pip install /build/wheels/*.whl" in runs
+    # Its dependencies come from the hash-checked lock (tests/deploy/test_lock.py).
+    assert "/opt/venv/bin/pip install --no-deps /build/wheels/*.whl" in runs
 
 
 def test_runtime_stage_has_the_venv_and_no_build_tools() -> None:
@@ -174,9 +175,11 @@ def test_build_context_holds_only_what_the_build_copies() -> None:
     sent = context_files()
     assert "pyproject.toml" in sent
     assert "README.md" in sent
+    assert "requirements/image.lock" in sent
     assert "src/event_review/cli/__init__.py" in sent
     for path in sent:
-        assert path in ("pyproject.toml", "README.md") or path.startswith("src/"), path
+        outside_src = ("pyproject.toml", "README.md", "requirements/image.lock")
+        assert path in outside_src or path.startswith("src/"), path
         assert "__pycache__" not in path
     # Key material and environment files stay out even when someone drops them into src/.
     for planted in ("src/.env", "src/event_review/.env.production", "src/keys/signing.pem"):
