@@ -24,6 +24,7 @@ from bench.progress import Progress
 from bench.report import Figure, render_table
 from bench.scales import SCALES
 from bench.scenarios import (
+    churn,
     claim,
     cpu,
     export,
@@ -51,6 +52,7 @@ SCENARIOS: dict[str, Scenario] = {
     "search": search.run,
     "export": export.run,
     "floor": floor.run,
+    "churn": churn.run,
 }
 
 

@@ -44,6 +44,14 @@ class Scale:
     floor_seconds: float
     floor_clients: int
     floor_pending: int
+    # 12. churn: pending events per copy; events claimed (and reviewed) per copy; events per
+    # claim; claiming connections; timed claims per probe; autovacuum_naptime (s) for the run
+    churn_pending: int
+    churn_claims: int
+    churn_size: int
+    churn_clients: int
+    churn_probe: int
+    churn_naptime: float
     # `serve all --workers N` for the centre (1: one process, as recorded in docs/benchmarks.md)
     centre_workers: int = 1
 
@@ -76,6 +84,12 @@ SCALES = {
         floor_seconds=1.0,
         floor_clients=8,
         floor_pending=60_000,
+        churn_pending=200_000,
+        churn_claims=20_000,
+        churn_size=10,
+        churn_clients=8,
+        churn_probe=30,
+        churn_naptime=1.0,
     ),
     "full": Scale(
         name="full",
@@ -104,6 +118,12 @@ SCALES = {
         floor_seconds=3.0,
         floor_clients=8,
         floor_pending=300_000,
+        churn_pending=2_000_000,
+        churn_claims=1_000_000,
+        churn_size=10,
+        churn_clients=8,
+        churn_probe=60,
+        churn_naptime=1.0,
     ),
 }
 
