@@ -75,3 +75,19 @@ def test_bucket_refills_over_time() -> None:
     assert wait == pytest.approx(1.0)
     assert limiter.acquire("k", now=1.0) is None
     assert RateLimiter(per_minute=0).acquire("k") is None  # 0 disables
+
+
+@pytest.mark.usefixtures("tight")
+async def test_login_limits_hold_across_replicas(
+    app: FastAPI, client: httpx.AsyncClient, factory: Factory, settings: Settings
+) -> None:
+    """Each attempt lands on a fresh replica (fresh limiters): the budget is still shared."""
+    user = await factory.reviewer(["eu"])
+    body = {"username": user.username, "password": "guess-guess"}
+    tight = settings.model_copy(update={"rate_limit_login_per_minute": 2})
+    statuses = []
+    for _ in range(4):
+        app.state.limits = CentralLimits.from_settings(tight)
+        statuses.append((await client.post("/api/v1/auth/login", json=body)).status_code)
+    assert statuses[:2] == [401, 401]
+    assert statuses[-1] == 429

@@ -48,7 +48,7 @@ SIDES = {
                 "regions", "teams", "team_regions", "users", "sessions", "events",
                 "writeback_outbox", "audit_log", "ingest_keys", "event_skips", "review_forms",
                 "review_revisions", "qa_tasks", "webhook_subscriptions", "webhook_deliveries",
-                "export_jobs", "export_chunks", "queue_rule_sets", "sla_breaches",
+                "export_jobs", "export_chunks", "queue_rule_sets", "sla_breaches", "limit_buckets",
             }
         ),
     ),

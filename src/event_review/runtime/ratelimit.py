@@ -1,8 +1,10 @@
 """Per-key rate limits (token buckets) in process memory.
 
 Each replica limits on its own, so with N replicas a client gets up to N
-times the rate: good enough to stop floods and brute force, and it needs no
-shared store. A gateway's limits come on top, never instead.
+times the rate: good enough to stop floods, and it costs nothing per request.
+Limits that must hold across replicas (login attempts) keep their buckets in
+the database instead (central/limits.py), with the same shape. A gateway's
+limits come on top, never instead.
 """
 
 from __future__ import annotations
@@ -19,14 +21,18 @@ class _Bucket:
     updated: float
 
 
+def bucket_shape(per_minute: int, burst: int | None = None) -> tuple[float, float]:
+    """(tokens per second, capacity) of a bucket allowing `per_minute`."""
+    # Default burst: ten seconds' worth, but at least a handful (a typo or a
+    # page load should not trip it).
+    default_burst = max(1, min(per_minute, max(per_minute // 6, 5)))
+    return per_minute / 60.0, float(burst if burst is not None else default_burst)
+
+
 class RateLimiter:
     def __init__(self, per_minute: int, burst: int | None = None) -> None:
         """`per_minute` 0 disables the limiter."""
-        self.rate = per_minute / 60.0
-        # Default burst: ten seconds' worth, but at least a handful (a typo or a
-        # page load should not trip it).
-        default_burst = max(1, min(per_minute, max(per_minute // 6, 5)))
-        self.capacity = float(burst if burst is not None else default_burst)
+        self.rate, self.capacity = bucket_shape(per_minute, burst)
         self._buckets: dict[str, _Bucket] = {}
         self._calls = 0
 

@@ -7,7 +7,7 @@ from event_review.central.auth import cookie, service
 from event_review.central.auth.schemas import LoginRequest, Me, RefreshRequest, TokenResponse
 from event_review.central.auth.sso_routes import router as sso_router
 from event_review.central.identity.dependencies import AppSettings, CurrentPrincipal
-from event_review.central.limits import enforce, limits
+from event_review.central.limits import enforce_shared, limits
 from event_review.contracts.errors import documented
 from event_review.runtime.access import public, publish_access_rules
 from event_review.runtime.database import DbSession
@@ -32,8 +32,11 @@ async def login(
             "password login is switched off here; sign in with single sign-on",
             code="password_login_disabled",
         )
-    enforce(limits(request).login, body.username.strip().lower(), "login attempts")
-    enforce(limits(request).login_address, _address(request), "login attempts from this address")
+    found = limits(request)
+    await enforce_shared(request, found.login, body.username.strip().lower(), "login attempts")
+    await enforce_shared(
+        request, found.login_address, _address(request), "login attempts from this address"
+    )
     tokens = await service.login(session, settings, body.username, body.password)
     return _in_cookie(response, tokens) if body.refresh_cookie else tokens
 
@@ -60,7 +63,9 @@ async def refresh(
     The token comes in the body or, with no body, from the cookie a login with
     `refresh_cookie` set; the new one goes back the way the old one came.
     """
-    enforce(limits(request).login_address, _address(request), "refresh attempts")
+    await enforce_shared(
+        request, limits(request).login_address, _address(request), "refresh attempts"
+    )
     from_cookie = body is None
     presented = request.cookies.get(cookie.NAME) if body is None else body.refresh_token
     if not presented:

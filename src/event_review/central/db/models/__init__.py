@@ -4,6 +4,7 @@ from event_review.central.db.models.audit import ActorType, AuditAction, AuditEn
 from event_review.central.db.models.event import Event, EventStatus, Queue, ReviewDecision
 from event_review.central.db.models.export import ExportChunk, ExportJob, ExportStatus
 from event_review.central.db.models.form import ReviewForm
+from event_review.central.db.models.limit import LimitBucket
 from event_review.central.db.models.outbox import OutboxStatus, WritebackOutbox
 from event_review.central.db.models.qa import QaStatus, QaTask, QaVerdict
 from event_review.central.db.models.queue_rules import QueueRuleSet, SlaBreach
@@ -37,6 +38,7 @@ __all__ = [
     "ExportJob",
     "ExportStatus",
     "IngestKey",
+    "LimitBucket",
     "OutboxStatus",
     "QaStatus",
     "QaTask",
