@@ -50,14 +50,24 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class Pooler(StrEnum):
+    """What stands between a process and its PostgreSQL server."""
+
+    NONE = "none"
+    # PgBouncer (or alike) in transaction mode: a server connection is lent for
+    # one transaction, so nothing may outlive one: no server-side statement
+    # caches, no LISTEN, no session advisory locks.
+    TRANSACTION = "transaction"
+
+
 class InsecureSettingsError(RuntimeError):
     """A production process was configured with missing or well-known secrets."""
 
 
 # Internal, not settings: `serve --workers N` hands its worker processes what it
-# resolved in EVENT_REVIEW_WORKER_TARGET, EVENT_REVIEW_WORKER_REGION and
-# EVENT_REVIEW_WORKER_DATABASE (targets/factory.py). Nobody sets them by hand, and
-# Settings ignores them.
+# resolved in EVENT_REVIEW_WORKER_TARGET, EVENT_REVIEW_WORKER_REGION,
+# EVENT_REVIEW_WORKER_DATABASE and EVENT_REVIEW_WORKER_DIRECT_DATABASE
+# (targets/factory.py). Nobody sets them by hand, and Settings ignores them.
 
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -88,6 +98,24 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL"),
         description="PostgreSQL URL of the central database. Unset: an embedded server.",
     )
+    database_direct_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_DIRECT_URL"),
+        description="The central PostgreSQL server itself, bypassing a transaction pooler: "
+        "for what needs a session of its own (LISTEN).",
+    )
+    database_pooler: Pooler = Field(
+        default=Pooler.NONE,
+        description="`transaction` when this process's database URL goes through PgBouncer "
+        "in transaction mode: statement caches off, sessions through the direct URL.",
+    )
+    principal_cache_seconds: float = Field(
+        default=60,
+        ge=0,
+        le=3_600,
+        description="How long a replica keeps a session's principal between changes; "
+        "logout and account changes evict it at once through LISTEN/NOTIFY (0: off).",
+    )
     data_dir: Path = Field(
         default_factory=lambda: platformdirs.user_data_path("event-review"),
         description="Where the embedded PostgreSQL keeps its data between runs.",
@@ -107,6 +135,12 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("REGIONAL_DATABASE_URL"),
         description="Region: PostgreSQL URL of the regional database. Unset: embedded.",
+    )
+    regional_database_direct_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REGIONAL_DATABASE_DIRECT_URL"),
+        description="Region: the regional PostgreSQL server itself, bypassing a transaction "
+        "pooler: for the forwarder's LISTEN and leader lock.",
     )
     central_url: str = Field(
         default="http://127.0.0.1:8000",
@@ -146,7 +180,9 @@ class Settings(BaseSettings):
         default=6_000, ge=0, description="Ingest requests per region per minute and replica."
     )
     rate_limit_login_per_minute: int = Field(
-        default=20, ge=0, description="Login attempts per username and per client address."
+        default=20,
+        ge=0,
+        description="Login attempts per username (10x per client address), all replicas together.",
     )
     password_login: bool = Field(
         default=True, description="Allow username/password login (switch off with SSO)."

@@ -5,6 +5,7 @@ Shared by central and regional targets: each has its own database and schema.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -39,6 +40,8 @@ NAMING_CONVENTION = {
 class Database:
     engine: AsyncEngine | None
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Where the engine connects; None for sessions on a connection handed in.
+    location: ServerLocation | None = None
 
     @classmethod
     def connect(
@@ -57,6 +60,12 @@ class Database:
         fails one request with a 503 (runtime.errors) and SQLAlchemy replaces
         the pool. Loops and commands keep the ping: they gain nothing by dropping it.
         """
+        connect_args: dict[str, Any] = {
+            # pg_stat_activity then tells which target holds which connection.
+            "server_settings": {"application_name": application_name},
+        }
+        if location.pooled:
+            connect_args.update(pooler_connect_args())
         engine = create_async_engine(
             location.url,
             pool_size=pool_size,
@@ -65,11 +74,10 @@ class Database:
             # Error messages (and so logs) never carry statement parameters:
             # they hold what users typed.
             hide_parameters=True,
-            # pg_stat_activity then tells which target holds which connection.
-            connect_args={"server_settings": {"application_name": application_name}},
+            connect_args=connect_args,
         )
         translate_errors(engine.sync_engine)
-        return cls(engine=engine, sessionmaker=make_sessionmaker(engine))
+        return cls(engine=engine, sessionmaker=make_sessionmaker(engine), location=location)
 
     @classmethod
     def on_connection(cls, connection: AsyncConnection) -> Database:
@@ -91,6 +99,21 @@ class Database:
     async def dispose(self) -> None:
         if self.engine is not None:
             await self.engine.dispose()
+
+
+def pooler_connect_args() -> dict[str, Any]:
+    """Driver arguments for a URL behind a transaction-mode pooler.
+
+    The next transaction may run on another server connection, where a cached
+    prepared statement does not exist and a numbered name may be another
+    client's: no caches (asyncpg's nor SQLAlchemy's), and a name of its own
+    for the statement SQLAlchemy still prepares to learn the result's columns.
+    """
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__",
+    }
 
 
 def _translate(context: ExceptionContext) -> ApiError | None:

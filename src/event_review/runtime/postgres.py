@@ -31,9 +31,16 @@ class DatabaseConfigError(RuntimeError):
 
 @dataclass(frozen=True)
 class ServerLocation:
-    """A PostgreSQL server and the database the caller asked for on it."""
+    """A PostgreSQL server and the database the caller asked for on it.
+
+    `pooled`: the URL goes through a transaction-mode pooler, so a connection
+    is the server's for one transaction only. `direct` then reaches the server
+    itself, for what needs a session of its own (see `for_session`).
+    """
 
     url: URL  # SQLAlchemy URL with the asyncpg driver
+    pooled: bool = False
+    direct: URL | None = None
 
     @property
     def database(self) -> str:
@@ -41,14 +48,40 @@ class ServerLocation:
         return self.url.database
 
     def with_database(self, name: str) -> ServerLocation:
-        return ServerLocation(self.url.set(database=name))
+        direct = self.direct.set(database=name) if self.direct is not None else None
+        return ServerLocation(self.url.set(database=name), self.pooled, direct)
+
+    def for_session(self, purpose: str, setting: str = "DATABASE_DIRECT_URL") -> ServerLocation:
+        """Where `purpose` (LISTEN, a session lock) connects: never through a transaction pooler.
+
+        A pooler in transaction mode hands the next transaction to another
+        server connection, so a LISTEN would go deaf and a session lock would
+        be held by nobody. Raises DatabaseConfigError, naming `setting`, when
+        the URL is pooled and there is no direct one.
+        """
+        if self.direct is not None:
+            return ServerLocation(self.direct)
+        if self.pooled:
+            raise DatabaseConfigError(
+                f"EVENT_REVIEW_DATABASE_POOLER=transaction, and {purpose} needs a database "
+                f"session of its own, which a transaction pooler does not keep: set {setting} "
+                "to the PostgreSQL server itself, not the pooler"
+            )
+        return self
 
     def asyncpg_dsn(self) -> str:
         """A DSN that plain asyncpg understands (no SQLAlchemy driver suffix)."""
         return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def parse_database_url(raw: str, setting: str = "DATABASE_URL") -> ServerLocation:
+def parse_database_url(
+    raw: str,
+    setting: str = "DATABASE_URL",
+    *,
+    pooled: bool = False,
+    direct: str | None = None,
+    direct_setting: str = "DATABASE_DIRECT_URL",
+) -> ServerLocation:
     try:
         url = make_url(raw)
     except Exception as exc:  # SQLAlchemy raises a bare ArgumentError subclass
@@ -59,7 +92,15 @@ def parse_database_url(raw: str, setting: str = "DATABASE_URL") -> ServerLocatio
         )
     if not url.database:
         raise DatabaseConfigError(f"{setting} must name a database, e.g. .../event_review")
-    return ServerLocation(url.set(drivername=ASYNC_DRIVER))
+    direct_url = None
+    if direct:
+        direct_url = parse_database_url(direct, direct_setting).url
+        if direct_url.database != url.database:
+            raise DatabaseConfigError(
+                f"{direct_setting} names database {direct_url.database!r} and {setting} "
+                f"{url.database!r}: both must reach the same database"
+            )
+    return ServerLocation(url.set(drivername=ASYNC_DRIVER), pooled, direct_url)
 
 
 def start_embedded(
@@ -143,6 +184,9 @@ def resolve(
     *,
     create: bool = True,
     setting: str = "DATABASE_URL",
+    pooled: bool = False,
+    direct_url: str | None = None,
+    direct_setting: str = "DATABASE_DIRECT_URL",
 ) -> ServerLocation:
     """A database named by URL when given, else `embedded_database` on the embedded server.
 
@@ -152,7 +196,14 @@ def resolve(
     no database in it; a missing one is an error naming the setting to give.
     """
     if database_url:
-        return parse_database_url(database_url, setting)
+        return parse_database_url(
+            database_url, setting, pooled=pooled, direct=direct_url, direct_setting=direct_setting
+        )
+    if pooled or direct_url:
+        raise DatabaseConfigError(
+            f"EVENT_REVIEW_DATABASE_POOLER and {direct_setting} describe a server given by "
+            f"{setting}, which is not set: set {setting} too, or neither"
+        )
     if not create and not (data_dir / "postgres" / "PG_VERSION").exists():
         raise DatabaseConfigError(
             f"nothing to read: {setting} is not set and there is no embedded database "

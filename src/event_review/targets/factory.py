@@ -12,13 +12,14 @@ from fastapi import FastAPI
 
 from event_review.runtime.logging import configure_logging
 from event_review.runtime.postgres import ServerLocation, parse_database_url
-from event_review.settings import Settings
+from event_review.settings import Pooler, Settings
 from event_review.targets.registry import SERVERS, Server
 
 APP_FACTORY = "event_review.targets.factory:worker_app"
 SERVER_VARIABLE = "EVENT_REVIEW_WORKER_TARGET"
 REGION_VARIABLE = "EVENT_REVIEW_WORKER_REGION"
 DATABASE_VARIABLE = "EVENT_REVIEW_WORKER_DATABASE"
+DIRECT_VARIABLE = "EVENT_REVIEW_WORKER_DIRECT_DATABASE"
 
 
 def handover(server: Server, region: str | None, location: ServerLocation | None) -> dict[str, str]:
@@ -26,6 +27,8 @@ def handover(server: Server, region: str | None, location: ServerLocation | None
     found = {SERVER_VARIABLE: server.name, REGION_VARIABLE: region or ""}
     if location is not None:
         found[DATABASE_VARIABLE] = location.url.render_as_string(hide_password=False)
+        if location.direct is not None:
+            found[DIRECT_VARIABLE] = location.direct.render_as_string(hide_password=False)
     return found
 
 
@@ -34,8 +37,11 @@ def worker_app() -> FastAPI:
     configure_logging(settings.log_level, settings.log_format)
     server = SERVERS[os.environ[SERVER_VARIABLE]]
     database = os.environ.get(DATABASE_VARIABLE)
-    return server.build(
-        settings,
-        parse_database_url(database) if database else None,
-        os.environ.get(REGION_VARIABLE) or None,
-    )
+    location = None
+    if database:
+        location = parse_database_url(
+            database,
+            pooled=settings.database_pooler is Pooler.TRANSACTION,
+            direct=os.environ.get(DIRECT_VARIABLE) or None,
+        )
+    return server.build(settings, location, os.environ.get(REGION_VARIABLE) or None)

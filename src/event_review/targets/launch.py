@@ -10,6 +10,7 @@ import uvicorn
 
 from event_review.runtime.keys import signing_key, verification_keys
 from event_review.runtime.loops import LoopState
+from event_review.runtime.postgres import ServerLocation
 from event_review.runtime.status import status_server
 from event_review.settings import Secret, Settings
 from event_review.targets import factory
@@ -27,6 +28,16 @@ def check(settings: Settings, process: Process) -> None:
         verification_keys(settings)
 
 
+def check_session(settings: Settings, process: Process, location: ServerLocation) -> None:
+    """Refuse a pooled URL without a direct one to a process that needs a session of its own."""
+    purpose = process.needs_session(settings)
+    if purpose is not None:
+        regional = process.side is Side.REGIONAL
+        location.for_session(
+            purpose, "REGIONAL_DATABASE_DIRECT_URL" if regional else "DATABASE_DIRECT_URL"
+        )
+
+
 def serve(
     settings: Settings,
     server: Server,
@@ -39,6 +50,7 @@ def serve(
     check(settings, server)
     location = None if server.side is Side.NONE else locate(settings, server.side, region)
     if location is not None:
+        check_session(settings, server, location)
         check_schema(location, server.side)
     if workers > 1:
         # Worker processes import the app; what this one resolved goes to them by variable.
@@ -74,6 +86,7 @@ def run_loop(
     assert loop.work is not None
     work = loop.work
     location = locate(settings, loop.side, region)
+    check_session(settings, loop, location)
     state = LoopState(loop.instance(region))
 
     async def main() -> None:

@@ -28,7 +28,7 @@ from event_review.runtime.postgres import (
     regional_database_name,
     resolve,
 )
-from event_review.settings import Settings
+from event_review.settings import Pooler, Settings
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -61,6 +61,7 @@ def locate(
 
     `create=False` for a process that only reads: it never makes a cluster or a database.
     """
+    pooled = settings.database_pooler is Pooler.TRANSACTION
     if side is Side.REGIONAL:
         if region is None:
             raise ValueError("a regional database needs its region")
@@ -70,9 +71,17 @@ def locate(
             regional_database_name(CENTRAL_EMBEDDED_DATABASE, region),
             create=create,
             setting="REGIONAL_DATABASE_URL",
+            pooled=pooled,
+            direct_url=settings.regional_database_direct_url,
+            direct_setting="REGIONAL_DATABASE_DIRECT_URL",
         )
     return resolve(
-        settings.database_url, settings.data_dir, CENTRAL_EMBEDDED_DATABASE, create=create
+        settings.database_url,
+        settings.data_dir,
+        CENTRAL_EMBEDDED_DATABASE,
+        create=create,
+        pooled=pooled,
+        direct_url=settings.database_direct_url,
     )
 
 

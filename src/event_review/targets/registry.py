@@ -71,12 +71,25 @@ class Process:
     default_port: int | None = None
     # A regional process is one region's: it needs --region.
     per_region: bool = False
+    # What in the process needs a database session of its own (LISTEN, a session
+    # lock), which a transaction pooler cannot give: it connects by the direct URL.
+    session_use: str | None = None
+
+    def needs_session(self, settings: Settings) -> str | None:  # noqa: ARG002 (a server's depends on it)
+        return self.session_use
 
 
 @dataclass(frozen=True)
 class Server(Process):
     kind: ClassVar[Kind] = Kind.SERVER
     routers: Sequence[APIRouter] = ()
+    # Serves users: keeps their principals between requests (identity/cache.py).
+    caches_principals: bool = False
+
+    def needs_session(self, settings: Settings) -> str | None:
+        if self.caches_principals and settings.principal_cache_seconds > 0:
+            return servers.PRINCIPAL_CACHE_PURPOSE
+        return self.session_use
 
     def build(
         self, settings: Settings, source: DatabaseSource = None, region: str | None = None
@@ -91,7 +104,7 @@ class Server(Process):
             )
         return servers.central_app(
             settings, source, name=self.name, routers=self.routers,
-            calls_regions=self.calls_regions,
+            calls_regions=self.calls_regions, caches_principals=self.caches_principals,
         )  # fmt: skip
 
 
@@ -149,6 +162,7 @@ PROCESSES: tuple[Process, ...] = tuple(
                 calls_regions=True,
                 default_port=8000,
                 routers=(*_REVIEW, *_INGESTOR, web_router),
+                caches_principals=True,
             ),
             Loop(
                 "exporter",
@@ -167,6 +181,7 @@ PROCESSES: tuple[Process, ...] = tuple(
                 per_region=True,
                 work=workers.forwarder,
                 pool_size=2,
+                session_use=workers.FORWARDER_SESSION_USE,
             ),
             Server(
                 "ingestor",
@@ -212,6 +227,7 @@ PROCESSES: tuple[Process, ...] = tuple(
                 calls_regions=True,
                 default_port=8000,
                 routers=_REVIEW,
+                caches_principals=True,
             ),
             Job(
                 "simulate",

@@ -7,6 +7,8 @@ targets/lifecycle.py.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -14,6 +16,8 @@ import httpx
 from fastapi import APIRouter, FastAPI
 
 from event_review.central.auth.oidc import OidcClient
+from event_review.central.identity.cache import CHANNEL as PRINCIPAL_CHANNEL
+from event_review.central.identity.cache import PrincipalCache
 from event_review.central.limits import CentralLimits
 from event_review.central.metrics import refresh_gauges
 from event_review.central.regional_client import RegionalClient
@@ -27,6 +31,7 @@ from event_review.regional.api.calls import RegionalContext
 from event_review.runtime.app import Lifespan, build_app
 from event_review.runtime.database import Database
 from event_review.runtime.keys import signing_key, verification_keys
+from event_review.runtime.notifications import Listener
 from event_review.runtime.postgres import ServerLocation
 from event_review.settings import Settings
 from event_review.targets.clients import regional_http_client
@@ -65,12 +70,19 @@ def central_app(
     name: str,
     routers: Sequence[APIRouter],
     calls_regions: bool,
+    caches_principals: bool = False,
 ) -> FastAPI:
     key = signing_key(settings) if calls_regions else None
 
     @asynccontextmanager
     async def hold(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            database: Database = app.state.database
+            # Sessions on a connection handed in (tests) have nobody to hear from.
+            if caches_principals and settings.principal_cache_seconds > 0 and database.location:
+                app.state.principal_cache = await stack.enter_async_context(
+                    principal_cache(settings, database.location, name=name)
+                )
             if key is not None:
                 http = await stack.enter_async_context(regional_http_client(settings))
                 app.state.regional_client = RegionalClient(http, key)
@@ -93,7 +105,41 @@ def central_app(
     if isinstance(source, Database):
         app.state.database = source
     app.state.limits = CentralLimits.from_settings(settings)
+    app.state.principal_cache = None
     return app
+
+
+PRINCIPAL_CACHE_PURPOSE = (
+    "the principal cache's LISTEN (EVENT_REVIEW_PRINCIPAL_CACHE_SECONDS=0 turns the cache off)"
+)
+
+
+@asynccontextmanager
+async def principal_cache(
+    settings: Settings, location: ServerLocation, *, name: str
+) -> AsyncIterator[PrincipalCache]:
+    """A principal cache and the listener that keeps it true, for as long as the app runs."""
+    cache = PrincipalCache(settings.principal_cache_seconds)
+    session = location.for_session(PRINCIPAL_CACHE_PURPOSE)
+
+    def heard(live: bool) -> None:
+        cache.live = live
+
+    listener = Listener(
+        session.asyncpg_dsn(),
+        PRINCIPAL_CHANNEL,
+        on_message=cache.notice,
+        on_reset=cache.clear,
+        on_live=heard,
+        application_name=f"event-review-{name}-listener",
+    )
+    task = asyncio.create_task(listener.run(), name=f"{name}-principal-listener")
+    try:
+        yield cache
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def regional_app(

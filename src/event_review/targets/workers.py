@@ -94,6 +94,9 @@ def forwarder_config(settings: Settings, region: str) -> ForwarderConfig:
     )
 
 
+FORWARDER_SESSION_USE = "the forwarder's LISTEN and leader lock"
+
+
 async def forwarder(
     settings: Settings,
     database: Database,
@@ -105,8 +108,9 @@ async def forwarder(
     assert region is not None
     config = forwarder_config(settings, region)
     async with ingest_http_client() as http:
-        # LISTEN needs a session of its own, outside the pool.
-        await Forwarder(config, database.sessionmaker, location.asyncpg_dsn(), http, state).run()
+        # LISTEN and the leader lock need a session of their own, outside the pool.
+        session = location.for_session(FORWARDER_SESSION_USE, "REGIONAL_DATABASE_DIRECT_URL")
+        await Forwarder(config, database.sessionmaker, session.asyncpg_dsn(), http, state).run()
 
 
 async def requeue(settings: Settings, database: Database) -> int:

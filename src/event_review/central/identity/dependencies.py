@@ -43,7 +43,9 @@ def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
 async def current_principal(
     request: Request, session: DbSession, settings: AppSettings, credentials: BearerCredentials
 ) -> Principal:
-    principal = await service.authenticate(session, settings, bearer_token(credentials))
+    principal = await service.authenticate(
+        session, settings, bearer_token(credentials), request.app.state.principal_cache
+    )
     enforce(limits(request).user, str(principal.user_id), "requests")
     return principal
 
