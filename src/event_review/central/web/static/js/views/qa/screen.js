@@ -394,10 +394,17 @@ export function createScreen(view) {
     }
   }
 
+  // A claim answers with everything held, so it is never older than a list
+  // asked for before it: that list's late answer would empty a fresh claim.
+  let claims = 0;
+
   async function loadHeld() {
+    const asked = claims;
     try {
-      show(await api("/api/v1/qa/tasks"), { claimed: false });
+      const held = await api("/api/v1/qa/tasks");
+      if (asked === claims) show(held, { claimed: false });
     } catch (error) {
+      if (asked !== claims) return;
       state.listState = "none";
       render();
       const message = describe(error);
@@ -414,6 +421,7 @@ export function createScreen(view) {
       return;
     }
     const holding = state.tasks.length > 0 && !state.expired;
+    claims += 1;
     state.busy = true;
     ui.claimButton.disabled = true;
     ui.claimButton.textContent = "Getting tasks…";

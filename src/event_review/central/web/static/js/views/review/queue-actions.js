@@ -103,10 +103,17 @@ export function createQueueActions(view) {
   }
 
   /** What the reviewer already holds, e.g. after a reload. */
+  // A claim answers with everything held, so it is never older than a list
+  // asked for before it: that list's late answer would empty a fresh claim.
+  let claims = 0;
+
   async function loadHeld() {
+    const asked = claims;
     try {
-      await showBatch(await api("/api/v1/assignments"), { claimed: false });
+      const held = await api("/api/v1/assignments");
+      if (asked === claims) await showBatch(held, { claimed: false });
     } catch (error) {
+      if (asked !== claims) return;
       state.queueState = "none";
       render(view);
       leaseNoteError(error);
@@ -123,6 +130,7 @@ export function createQueueActions(view) {
       ui.sizeInput.focus();
       return;
     }
+    claims += 1;
     state.busy = true;
     batchButton.disabled = true;
     batchButton.textContent = "Getting events…";
