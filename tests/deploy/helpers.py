@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,7 +217,15 @@ class Nginx:
                 self.process.wait(timeout=10)
 
 
-def nginx_config(run_dir: Path, port: int, upstreams: Mapping[str, str]) -> Path:
+Upstreams = Mapping[str, str | Sequence[str]]
+
+
+def _servers(upstream: str | Sequence[str]) -> str:
+    """One address, or several replicas: the template's `server` line takes them all."""
+    return upstream if isinstance(upstream, str) else "; server ".join(upstream)
+
+
+def nginx_config(run_dir: Path, port: int, upstreams: Upstreams) -> Path:
     """deploy/nginx/nginx.conf filled in for a run directory and loopback port."""
     config = run_dir / "nginx.conf"
     config.write_text(
@@ -226,9 +234,9 @@ def nginx_config(run_dir: Path, port: int, upstreams: Mapping[str, str]) -> Path
             {
                 "LISTEN": f"127.0.0.1:{port}",
                 "RUN_DIR": str(run_dir),
-                "INGESTOR_UPSTREAM": upstreams["ingestor"],
-                "REVIEW_UPSTREAM": upstreams["review"],
-                "WEB_UPSTREAM": upstreams["web"],
+                "INGESTOR_UPSTREAM": _servers(upstreams["ingestor"]),
+                "REVIEW_UPSTREAM": _servers(upstreams["review"]),
+                "WEB_UPSTREAM": _servers(upstreams["web"]),
             },
         )
     )
@@ -236,7 +244,7 @@ def nginx_config(run_dir: Path, port: int, upstreams: Mapping[str, str]) -> Path
 
 
 @contextmanager
-def running_nginx(run_dir: Path, port: int, upstreams: Mapping[str, str]) -> Iterator[Nginx]:
+def running_nginx(run_dir: Path, port: int, upstreams: Upstreams) -> Iterator[Nginx]:
     """A real nginx on 127.0.0.1:port with the template's configuration, until the block ends.
 
     It runs in the foreground as one process (`master_process off`), so it needs
