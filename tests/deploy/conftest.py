@@ -17,6 +17,7 @@ from tests.deploy.helpers import (
     Variant,
     find_tool,
     load_docs,
+    pgbouncer_variant,
     render,
     run_tool,
     variants,
@@ -45,7 +46,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
     scratch = tmp_path_factory.mktemp("kustomize")
     out = tmp_path_factory.mktemp("rendered")
     result = {}
-    for variant in variants():
+    for variant in [*variants(), pgbouncer_variant()]:
         text = render(variant, scratch)
         path = out / f"{variant.name}.yaml"
         path.write_text(text)

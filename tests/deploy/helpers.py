@@ -97,6 +97,16 @@ def variants() -> list[Variant]:
     return found
 
 
+PGBOUNCER = K8S / "central" / "components" / "pgbouncer"
+
+
+def pgbouncer_variant() -> Variant:
+    """Central production with PgBouncer: checked by tests/deploy/test_pgbouncer.py
+    (its extra Deployment is no target of the platform's command)."""
+    overlay = K8S / "central" / "overlays" / "production"
+    return Variant("central-production+pgbouncer", "central", "production", overlay, PGBOUNCER)
+
+
 def render(variant: Variant, scratch: Path) -> str:
     """`kubectl kustomize` of the variant; a component is added by a kustomization in scratch."""
     target = variant.path
