@@ -124,6 +124,27 @@ def test_settings_say_production(variant: Rendered) -> None:
         assert refs == [configs[0]["metadata"]["name"]], label(doc)
 
 
+@pytest.mark.parametrize("name", CENTRAL)
+def test_request_limits_are_shared_out_among_the_replicas_at_the_floor(
+    rendered: dict[str, Rendered], name: str
+) -> None:
+    """Counted per replica, so each is the default divided by its Deployment's
+    minReplicas: at the autoscaler's floor the whole is the documented default."""
+    variant = rendered[name]
+    (config,) = [c for c in variant.of_kind("ConfigMap") if "EVENT_REVIEW_ENVIRONMENT" in c["data"]]
+    floors = {
+        hpa["spec"]["scaleTargetRef"]["name"]: hpa["spec"]["minReplicas"]
+        for hpa in variant.of_kind("HorizontalPodAutoscaler")
+    }
+    defaults = Settings.model_fields
+    for setting, deployment in (
+        ("rate_limit_user_per_minute", "review"),
+        ("rate_limit_region_per_minute", "ingestor"),
+    ):
+        share = int(config["data"][f"EVENT_REVIEW_{setting.upper()}"])
+        assert share * floors[deployment] == defaults[setting].default, (setting, floors)
+
+
 # -- hardening ----------------------------------------------------------------------
 
 
