@@ -41,13 +41,12 @@ from event_review.central.assignment.repository import _HELD_BY, _LOCK_CLAIMANT
 from event_review.central.audit.repository import _RECORD_MANY
 from event_review.central.db.models import AuditAction, IngestKey
 from event_review.central.events.schemas import EventOut
-from event_review.central.forms.repository import _LATEST
 from event_review.central.identity.actor import Actor
 from event_review.central.identity.tokens import ALGORITHM, AUDIENCE, ISSUER
 from event_review.central.ingest.repository import _INSERT_NEW
 from event_review.central.queue_rules.repository import _CURRENT
 from event_review.central.regions.keys import digest
-from event_review.central.reviews.repository import _EVENT_KIND
+from event_review.central.reviews.repository import _REVIEW_CONTEXT
 from event_review.central.sessions.repository import _SESSION_QUERY
 from event_review.contracts.ingest import EventBatch, summary_json
 from event_review.runtime.logging import configure_logging
@@ -79,8 +78,7 @@ class Statement:
 SESSION = Statement.of(_SESSION_QUERY)
 LOCK = Statement.of(_LOCK_CLAIMANT)
 HELD = Statement.of(_HELD_BY)
-EVENT_KIND = Statement.of(_EVENT_KIND)
-FORMS = Statement.of(_LATEST)
+REVIEW_CONTEXT = Statement.of(_REVIEW_CONTEXT)
 RULES = Statement.of(_CURRENT)
 # regions.repository.region_for_key builds this inline; the same expression.
 KEY = Statement.of(
@@ -207,10 +205,11 @@ async def review(event_id: uuid.UUID, request: Request) -> Response:
     async with request.app.state.pool.acquire() as conn, conn.transaction():
         user = await _principal(conn, request)
         user_id, username = user[0], user[1]
-        if await conn.fetchrow(EVENT_KIND.sql, *EVENT_KIND.args(event_id=event_id)) is None:
+        context = await conn.fetch(REVIEW_CONTEXT.sql, *REVIEW_CONTEXT.args(event_id=event_id))
+        if not context:
             raise HTTPException(404, "no such event")
         # The platform picks the form that applies; the bench has only the default one.
-        form = next(f for f in await conn.fetch(FORMS.sql) if f["form_key"] == "default")
+        form = next(f for f in context if f["form_key"] == "default")
         key, version, now = form["form_key"], form["version"], datetime.now(UTC)
         answers: dict[str, Any] = {"reasons": {}, "fields": {}}
         outcome = {"revision": 1, "kind": "review", "form_key": key, "form_version": version,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -57,16 +58,35 @@ def _stored(row: ReviewForm) -> StoredForm:
     return _PARSED[key]
 
 
-_LATEST = (
-    select(ReviewForm)
+# The current version of every form, without its definition: a version is
+# parsed once per process (_PARSED), so only one not seen yet is read whole.
+LATEST_FORMS = (
+    select(ReviewForm.form_key, ReviewForm.version, ReviewForm.digest)
     .ext(distinct_on(ReviewForm.form_key))
     .order_by(ReviewForm.form_key, ReviewForm.version.desc())
 )
 
+FormRef = tuple[str, int, str]  # (key, version, digest)
+
+
+async def stored(session: AsyncSession, refs: Iterable[FormRef]) -> list[StoredForm]:
+    """The versions `refs` name, parsed once per process."""
+    found = []
+    for key, version, digest in refs:
+        form = _PARSED.get((key, version, digest))
+        if form is None:
+            row = await session.get(ReviewForm, (key, version))
+            if row is None:
+                continue
+            form = _stored(row)
+        found.append(form)
+    return found
+
 
 async def latest_forms(session: AsyncSession) -> list[StoredForm]:
     """The current version of every form, by key."""
-    return [_stored(row) for row in await session.scalars(_LATEST)]
+    refs = [(r.form_key, r.version, r.digest) for r in await session.execute(LATEST_FORMS)]
+    return await stored(session, refs)
 
 
 async def get_version(session: AsyncSession, key: str, version: int) -> StoredForm | None:

@@ -8,6 +8,7 @@ identified by `kid`, so a secret can be rotated while old tokens run out.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -36,6 +37,7 @@ class TokenClaims:
     session_id: uuid.UUID
 
 
+@functools.cache
 def key_id(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:12]
 

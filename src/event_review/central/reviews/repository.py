@@ -3,16 +3,17 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, text
+from sqlalchemy import Row, bindparam, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from event_review.central.db.models import AuditAction, Event, ReviewRevisionRow, WebhookKind
 from event_review.central.events.repository import EVENT_COLUMNS, returning_events
 from event_review.central.forms.answers import Answers
-from event_review.central.forms.repository import StoredForm
+from event_review.central.forms.repository import LATEST_FORMS, StoredForm, stored
 from event_review.central.webhooks import outbox as webhooks
 from event_review.contracts.regional import ReviewRevision, RevisionKind
 
@@ -146,15 +147,33 @@ REVISE_SQL = text(
     """
 )
 _REVISE = returning_events(REVISE_SQL)
-_EVENT_KIND = select(Event.event_type, Event.region_code).where(
-    Event.event_id == bindparam("event_id")
-)
+# What decides the event's form, (event type, region), and every form's
+# current version, in one round trip: one row per form, the event's columns on
+# each (a row with no form when there is none), no row for no event.
+_latest = LATEST_FORMS.lateral("f")
+_REVIEW_CONTEXT = (
+    select(Event.event_type, Event.region_code, _latest.c.form_key, _latest.c.version,
+           _latest.c.digest)
+    .select_from(Event)
+    .outerjoin(_latest, true())
+    .where(Event.event_id == bindparam("event_id"))
+)  # fmt: skip
 
 
-async def event_kind(session: AsyncSession, event_id: uuid.UUID) -> tuple[str, str] | None:
-    """(event type, region): what decides an event's form."""
-    row = (await session.execute(_EVENT_KIND, {"event_id": event_id})).one_or_none()
-    return None if row is None else (row[0], row[1])
+@dataclass(frozen=True)
+class ReviewContext:
+    event_type: str
+    region_code: str
+    forms: list[StoredForm]  # the current version of each form
+
+
+async def review_context(session: AsyncSession, event_id: uuid.UUID) -> ReviewContext | None:
+    """What a review of the event is checked against; None when there is no such event."""
+    rows = (await session.execute(_REVIEW_CONTEXT, {"event_id": event_id})).all()
+    if not rows:
+        return None
+    refs = [(r.form_key, r.version, r.digest) for r in rows if r.form_key is not None]
+    return ReviewContext(rows[0].event_type, rows[0].region_code, await stored(session, refs))
 
 
 def _revision(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,12 +25,14 @@ async def submit(
 ) -> EventOut:
     """Check the answers against the event's form, then record the review and its
     write-back in one statement (see REVIEW_SQL)."""
-    kind = await repository.event_kind(session, event_id)
-    if kind is None:
+    context = await repository.review_context(session, event_id)
+    if context is None:
         raise await _refusal(session, principal, event_id)
-    form = await form_of(session, review.form, *kind)
+    form = await form_of(
+        session, review.form, context.event_type, context.region_code, current=context.forms
+    )
     answers = checked(form, review.answers())
-    qa = needs_qa(form.definition, answers, kind[0])
+    qa = needs_qa(form.definition, answers, context.event_type)
     reviewed = await repository.submit_review(
         session, event_id, principal.user_id, principal.actor, form, answers, qa=qa
     )
@@ -46,15 +49,24 @@ async def form_of(
     region_code: str,
     *,
     kept: tuple[str, int] | None = None,
+    current: Sequence[StoredForm] | None = None,
 ) -> StoredForm:
     """The form version named by the reviewer, if it applies to the event; else the current one.
 
     A version the reviewer had open stays acceptable after a newer one is applied,
     and a correction may keep the version of the review it corrects (`kept`).
+    `current`, every form's current version when the caller has read them, spares
+    reading them again.
     """
     if named is None:
+        if current is not None:
+            return forms.resolve(current, event_type, region_code)
         return await forms.form_for(session, event_type, region_code)
-    form = await form_repository.get_version(session, named.key, named.version)
+    form = next(
+        (f for f in current or () if (f.key, f.version) == (named.key, named.version)), None
+    )
+    if form is None:
+        form = await form_repository.get_version(session, named.key, named.version)
     applies = form is not None and (
         (named.key, named.version) == kept
         or forms.specificity(form.definition, event_type, region_code) is not None
