@@ -33,6 +33,7 @@ from bench.scenarios import (
     ingest,
     payload,
     queues,
+    replicas,
     requeue,
     search,
 )
@@ -53,6 +54,7 @@ SCENARIOS: dict[str, Scenario] = {
     "export": export.run,
     "floor": floor.run,
     "churn": churn.run,
+    "replicas": replicas.run,
 }
 
 

@@ -52,6 +52,11 @@ class Scale:
     churn_clients: int
     churn_probe: int
     churn_naptime: float
+    # 13. replicas: centre processes behind the gateway, up to this many; seconds of
+    # closed loop per count; pending events to claim from
+    replicas: int
+    replicas_seconds: float
+    replicas_pending: int
     # `serve all --workers N` for the centre (1: one process, as recorded in docs/benchmarks.md)
     centre_workers: int = 1
 
@@ -90,6 +95,9 @@ SCALES = {
         churn_clients=8,
         churn_probe=30,
         churn_naptime=1.0,
+        replicas=2,
+        replicas_seconds=3.0,
+        replicas_pending=30_000,
     ),
     "full": Scale(
         name="full",
@@ -124,6 +132,9 @@ SCALES = {
         churn_clients=8,
         churn_probe=60,
         churn_naptime=1.0,
+        replicas=3,
+        replicas_seconds=10.0,
+        replicas_pending=100_000,
     ),
 }
 

@@ -62,6 +62,9 @@ EXPECTED_FIGURES = {
     "churn.dead_tuples",
     "churn.autovacuums",
     "churn.events_per_s",
+    # The centre as 1 and 2 processes behind the gateway (`--set replicas=N` for more).
+    "replicas.loop_per_s.1",
+    "replicas.loop_per_s.2",
 }
 # Where the centre's CPU goes, one request at a time: no raw-SQL counterpart.
 WITHOUT_BASELINE = {

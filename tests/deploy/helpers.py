@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -235,26 +236,40 @@ def _servers(upstream: str | Sequence[str]) -> str:
     return upstream if isinstance(upstream, str) else "; server ".join(upstream)
 
 
-def nginx_config(run_dir: Path, port: int, upstreams: Upstreams) -> Path:
-    """deploy/nginx/nginx.conf filled in for a run directory and loopback port."""
+# The per-client limits of the template's locations (the zones they name stay defined).
+_CLIENT_LIMIT = re.compile(r"^\s*limit_(req|conn)\s[^\n]*\n", re.MULTILINE)
+
+
+def nginx_config(
+    run_dir: Path, port: int, upstreams: Upstreams, *, client_limits: bool = True
+) -> Path:
+    """deploy/nginx/nginx.conf filled in for a run directory and loopback port.
+
+    `client_limits=False` drops the per-address rate and connection limits, for
+    load from one machine (the bench), where every client is the same address.
+    """
     config = run_dir / "nginx.conf"
-    config.write_text(
-        fill_template(
-            NGINX_TEMPLATE.read_text(),
-            {
-                "LISTEN": f"127.0.0.1:{port}",
-                "RUN_DIR": str(run_dir),
-                "INGESTOR_UPSTREAM": _servers(upstreams["ingestor"]),
-                "REVIEW_UPSTREAM": _servers(upstreams["review"]),
-                "WEB_UPSTREAM": _servers(upstreams["web"]),
-            },
-        )
+    text = fill_template(
+        NGINX_TEMPLATE.read_text(),
+        {
+            "LISTEN": f"127.0.0.1:{port}",
+            "RUN_DIR": str(run_dir),
+            "INGESTOR_UPSTREAM": _servers(upstreams["ingestor"]),
+            "REVIEW_UPSTREAM": _servers(upstreams["review"]),
+            "WEB_UPSTREAM": _servers(upstreams["web"]),
+        },
     )
+    if not client_limits:
+        text, dropped = _CLIENT_LIMIT.subn("", text)
+        assert dropped, "the template has no limit_req or limit_conn left to drop"
+    config.write_text(text)
     return config
 
 
 @contextmanager
-def running_nginx(run_dir: Path, port: int, upstreams: Upstreams) -> Iterator[Nginx]:
+def running_nginx(
+    run_dir: Path, port: int, upstreams: Upstreams, *, client_limits: bool = True
+) -> Iterator[Nginx]:
     """A real nginx on 127.0.0.1:port with the template's configuration, until the block ends.
 
     It runs in the foreground as one process (`master_process off`), so it needs
@@ -263,7 +278,7 @@ def running_nginx(run_dir: Path, port: int, upstreams: Upstreams) -> Iterator[Ng
     """
     binary = nginx_binary()
     run_dir.mkdir(parents=True, exist_ok=True)
-    config = nginx_config(run_dir, port, upstreams)
+    config = nginx_config(run_dir, port, upstreams, client_limits=client_limits)
     command = [
         binary,
         "-p",
