@@ -7,6 +7,7 @@ knows how to run and inspect them.
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,9 +47,7 @@ class Schema:
         command.downgrade(self.config(location), revision)
 
     def head_revision(self) -> str:
-        head = ScriptDirectory(str(self.migrations_dir)).get_current_head()
-        assert head is not None
-        return head
+        return _head(self.migrations_dir)
 
     async def ensure_at_head(self, connection: AsyncConnection) -> None:
         current = await connection.run_sync(
@@ -61,6 +60,15 @@ class Schema:
                 f"the {self.name} database {state}, this version needs {expected}: "
                 f"run `{self.migrate_command}` first"
             )
+
+
+@functools.cache
+def _head(migrations_dir: Path) -> str:
+    """The newest revision shipped with this code: read once per process, since
+    parsing every migration file cost each /readyz several milliseconds."""
+    head = ScriptDirectory(str(migrations_dir)).get_current_head()
+    assert head is not None
+    return head
 
 
 def run_alembic_env(metadata: MetaData, application_name: str) -> None:
