@@ -26,7 +26,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import text
@@ -36,7 +35,7 @@ from event_review.runtime.postgres import ServerLocation
 from event_review.runtime.ratelimit import bucket_shape
 from tests.deploy.helpers import Nginx, nginx_binary, running_nginx
 from tests.fixtures.cli import CliResult, cli_env, run_cli
-from tests.fixtures.databases import empty_database
+from tests.fixtures.databases import empty_database, fetch
 from tests.fixtures.pgbouncer import PgBouncer, pgbouncer_binary, running_pgbouncer
 from tests.fixtures.processes import (
     ManagedProcess,
@@ -80,14 +79,6 @@ class Replicas:
 def ok(result: CliResult) -> CliResult:
     assert result.returncode == 0, str(result)
     return result
-
-
-async def fetch(location: ServerLocation, sql: str) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(location.asyncpg_dsn())
-    try:
-        return list(await conn.fetch(sql))
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="module")
